@@ -1,0 +1,144 @@
+import type { AuthorityDeltaItem } from "./decision.js";
+import { escapePointer } from "./issue.js";
+
+/**
+ * Limits on the shape of a call's arguments. Beyond them a call is denied rather than walked, so a hostile
+ * agent cannot make the verifier spend unbounded time or memory.
+ */
+export const ARGUMENT_LIMITS = Object.freeze({
+  /** Nesting depth of objects and arrays. */
+  maxDepth: 32,
+  /** Values (objects, arrays, scalars) in total. */
+  maxNodes: 10_000,
+  /** Characters in all strings and keys together. */
+  maxChars: 1_048_576,
+});
+
+/** Keys that can change an object's prototype when copied naively; no tool needs them. */
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+export type ArgsResult =
+  | { readonly ok: true; readonly value: Readonly<Record<string, unknown>> }
+  | { readonly ok: false; readonly item: AuthorityDeltaItem };
+
+/**
+ * Copies the arguments into plain, deep-frozen JSON data, or says why they are not acceptable. The copy is
+ * what gets checked and what the tool receives, so getters, proxies or later mutation by the caller cannot
+ * change a value between the check and its use. `-0` becomes `0`; properties whose value is `undefined`
+ * are dropped (as JSON would).
+ */
+export function snapshotArgs(args: unknown): ArgsResult {
+  if (!isPlainObject(args)) {
+    return { ok: false, item: reject("", args, "arguments must be a JSON object") };
+  }
+  const budget = { nodes: 0, chars: 0 };
+  try {
+    return { ok: true, value: copy(args, "", 0, budget) as Readonly<Record<string, unknown>> };
+  } catch (error) {
+    if (error instanceof RejectedArgs) return { ok: false, item: error.item };
+    throw error;
+  }
+}
+
+class RejectedArgs extends Error {
+  constructor(readonly item: AuthorityDeltaItem) {
+    super(item.message);
+  }
+}
+
+function copy(
+  value: unknown,
+  path: string,
+  depth: number,
+  budget: { nodes: number; chars: number },
+): unknown {
+  if (++budget.nodes > ARGUMENT_LIMITS.maxNodes) {
+    throw new RejectedArgs(
+      reject(path, "…", `arguments have more than ${ARGUMENT_LIMITS.maxNodes} values (limit)`),
+    );
+  }
+  switch (typeof value) {
+    case "string":
+      budget.chars += value.length;
+      if (budget.chars > ARGUMENT_LIMITS.maxChars) {
+        throw new RejectedArgs(
+          reject(path, "…", `arguments hold more than ${ARGUMENT_LIMITS.maxChars} characters (limit)`),
+        );
+      }
+      return value;
+    case "boolean":
+      return value;
+    case "number":
+      if (!Number.isFinite(value)) {
+        throw new RejectedArgs(
+          reject(path, String(value), `${where(path)} is ${String(value)}; only finite numbers are accepted`),
+        );
+      }
+      return value === 0 ? 0 : value;
+    case "object": {
+      if (value === null) return null;
+      if (depth >= ARGUMENT_LIMITS.maxDepth) {
+        throw new RejectedArgs(
+          reject(path, "…", `arguments are nested deeper than ${ARGUMENT_LIMITS.maxDepth} levels (limit)`),
+        );
+      }
+      if (Array.isArray(value)) {
+        const out: unknown[] = [];
+        for (let i = 0; i < value.length; i++) {
+          const descriptor = Object.getOwnPropertyDescriptor(value, i);
+          if (descriptor === undefined || !("value" in descriptor)) {
+            throw new RejectedArgs(reject(`${path}/${i}`, "…", `${where(`${path}/${i}`)} is not plain data`));
+          }
+          out.push(copy(descriptor.value, `${path}/${i}`, depth + 1, budget));
+        }
+        return Object.freeze(out);
+      }
+      if (!isPlainObject(value)) {
+        throw new RejectedArgs(
+          reject(path, describe(value), `${where(path)} is not plain JSON data (${describe(value)})`),
+        );
+      }
+      const out: Record<string, unknown> = {};
+      for (const key of Reflect.ownKeys(value)) {
+        if (typeof key === "symbol") continue;
+        const child = `${path}/${escapePointer(key)}`;
+        if (FORBIDDEN_KEYS.has(key)) {
+          throw new RejectedArgs(reject(child, key, `key \`${key}\` is not allowed in arguments`));
+        }
+        const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
+        if (!descriptor.enumerable) continue;
+        if (!("value" in descriptor)) {
+          throw new RejectedArgs(reject(child, "…", `${where(child)} is a getter, not plain data`));
+        }
+        budget.chars += key.length;
+        if (descriptor.value === undefined) continue;
+        out[key] = copy(descriptor.value, child, depth + 1, budget);
+      }
+      return Object.freeze(out);
+    }
+    default:
+      throw new RejectedArgs(
+        reject(path, typeof value, `${where(path)} is a ${typeof value}, which JSON cannot carry`),
+      );
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function describe(value: object): string {
+  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor
+    ?.name;
+  return name ? `a ${name}` : "an exotic object";
+}
+
+function where(path: string): string {
+  return path === "" ? "the arguments" : `argument \`${path.slice(1)}\``;
+}
+
+function reject(path: string, exercised: unknown, message: string): AuthorityDeltaItem {
+  return { kind: "argument", path, exercised, message };
+}

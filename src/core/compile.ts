@@ -1,0 +1,153 @@
+import type { Catalog, CatalogTool } from "./catalog.js";
+import { compileConstraint, type ValueCheck } from "./constraint.js";
+import type { RuleEffect, RuleRef } from "./decision.js";
+import { parseDuration, parseInstant } from "./duration.js";
+import { compileGlob, isGlob } from "./glob.js";
+import { escapePointer, MandateError, type MandateIssue } from "./issue.js";
+import { validateMandate } from "./load.js";
+import type { Mandate, Rule } from "./mandate.js";
+
+export interface CompileOptions {
+  /** The tools calls are checked against: unknown tools and arguments that break a tool's schema are denied. */
+  readonly catalog?: Catalog;
+  /** When the mandate is compiled (ms since epoch); a `ttl` without `issued` counts from here. Default: now. */
+  readonly now?: number;
+}
+
+export interface CompiledArg {
+  readonly name: string;
+  readonly pointer: string;
+  readonly check: ValueCheck;
+  readonly optional: boolean;
+  readonly secret: boolean;
+}
+
+export interface CompiledBudget {
+  readonly pointer: string;
+  readonly calls: number | null;
+  readonly sum: readonly (readonly [arg: string, limit: number])[];
+  /** Window length in ms, or `null` for the mandate's whole life. */
+  readonly perMs: number | null;
+}
+
+export interface CompiledRule {
+  readonly ref: RuleRef;
+  readonly selectors: readonly string[];
+  readonly match: (tool: string) => boolean;
+  readonly args: readonly CompiledArg[];
+  readonly budget: CompiledBudget | null;
+}
+
+/** Everything the decider needs for calls of one tool, gathered once so a decision never scans other tools' rules. */
+export interface ToolPlan {
+  readonly tool: string;
+  readonly catalogTool: CatalogTool | null;
+  readonly deny: readonly CompiledRule[];
+  readonly allow: readonly CompiledRule[];
+  readonly ask: readonly CompiledRule[];
+  /** Arguments any rule for this tool marks `secret`: redacted in deltas and audit records. */
+  readonly secrets: ReadonlySet<string>;
+}
+
+/** A mandate validated and compiled once; immutable. Decide with `decide(compiled, call, context)`. */
+export interface CompiledMandate {
+  readonly mandate: Mandate;
+  readonly id: string;
+  readonly mode: "enforce" | "shadow";
+  /** Validity window in ms since epoch; `null` where unbounded. */
+  readonly validFrom: number | null;
+  readonly validUntil: number | null;
+  readonly catalog: Catalog | null;
+  readonly warnings: readonly MandateIssue[];
+  /** The plan for calls of `tool`: precomputed for every tool named exactly or in the catalog. */
+  planFor(tool: string): ToolPlan;
+}
+
+/**
+ * Validates and compiles a mandate (a parsed value, e.g. from `loadMandate`). Throws `MandateError` with every
+ * issue when it is not valid. Compiling is cheap enough to do per task: flat argument constraints become
+ * closures; only nested ones are compiled by ajv (and cached by shape).
+ */
+export function compile(mandate: Mandate | unknown, opts: CompileOptions = {}): CompiledMandate {
+  const now = opts.now ?? Date.now();
+  const checked = validateMandate(mandate, { ...(opts.catalog ? { catalog: opts.catalog } : {}), now });
+  if (!checked.ok) throw new MandateError(checked.issues);
+  const m = checked.mandate;
+
+  const rules: CompiledRule[] = [];
+  for (const effect of ["deny", "allow", "ask"] as const) {
+    for (const [index, rule] of (m[effect] ?? []).entries()) rules.push(compileRule(rule, effect, index));
+  }
+  const catalog = opts.catalog ?? null;
+  const plans = new Map<string, ToolPlan>();
+  const named = new Set<string>(catalog ? catalog.tools.keys() : []);
+  if (!catalog) for (const r of rules) for (const s of r.selectors) if (!isGlob(s)) named.add(s);
+  for (const tool of named) plans.set(tool, buildPlan(tool, rules, catalog?.tools.get(tool) ?? null));
+  const globRules = rules.filter((r) => r.selectors.some(isGlob));
+
+  const issued = m.issued === undefined ? now : parseInstant(m.issued)!;
+  const validUntil =
+    m.expires !== undefined
+      ? parseInstant(m.expires)!
+      : m.ttl !== undefined
+        ? issued + parseDuration(m.ttl)!
+        : null;
+  const validFrom = m.notBefore !== undefined ? parseInstant(m.notBefore)! : null;
+
+  return Object.freeze({
+    mandate: m,
+    id: m.id,
+    mode: m.mode ?? "enforce",
+    validFrom,
+    validUntil,
+    catalog,
+    warnings: checked.issues,
+    planFor(tool: string): ToolPlan {
+      // Tools outside the precomputed set can only be reached by globs (and only without a catalog).
+      return plans.get(tool) ?? buildPlan(tool, globRules, null);
+    },
+  });
+}
+
+function compileRule(rule: Rule, effect: RuleEffect, index: number): CompiledRule {
+  const pointer = `/${effect}/${index}`;
+  const selectors = rule.tool !== undefined ? [rule.tool] : [...(rule.tools ?? [])];
+  const matchers = selectors.map(compileGlob);
+  const args = Object.entries(rule.args ?? {}).map(([name, c]) => ({
+    name,
+    pointer: `${pointer}/args/${escapePointer(name)}`,
+    check: compileConstraint(c),
+    optional: c.optional === true,
+    secret: c.secret === true,
+  }));
+  const b = rule.budget;
+  const budget: CompiledBudget | null = b
+    ? {
+        pointer: `${pointer}/budget`,
+        calls: b.calls ?? null,
+        sum: Object.entries(b.sum ?? {}),
+        perMs: b.per === undefined ? null : parseDuration(b.per)!,
+      }
+    : null;
+  return {
+    ref: { effect, index, pointer, ...(rule.id === undefined ? {} : { id: rule.id }) },
+    selectors,
+    match: matchers.length === 1 ? matchers[0]! : (tool) => matchers.some((m) => m(tool)),
+    args,
+    budget,
+  };
+}
+
+function buildPlan(tool: string, rules: readonly CompiledRule[], catalogTool: CatalogTool | null): ToolPlan {
+  const mine = rules.filter((r) => r.match(tool));
+  const secrets = new Set<string>();
+  for (const r of mine) for (const a of r.args) if (a.secret) secrets.add(a.name);
+  return Object.freeze({
+    tool,
+    catalogTool,
+    deny: mine.filter((r) => r.ref.effect === "deny"),
+    allow: mine.filter((r) => r.ref.effect === "allow"),
+    ask: mine.filter((r) => r.ref.effect === "ask"),
+    secrets,
+  });
+}

@@ -1,0 +1,355 @@
+import { snapshotArgs } from "./args.js";
+import type { ToolCall } from "./call.js";
+import type { CompiledMandate, CompiledRule, ToolPlan } from "./compile.js";
+import { REDACTED } from "./constraint.js";
+import type { AuthorityDeltaItem, BudgetCharge, Decision, RuleRef, Verdict } from "./decision.js";
+import { escapePointer, pointerToField } from "./issue.js";
+
+/** What the decider may observe besides the call. Pure data: the same context gives the same decision. */
+export interface DecideContext {
+  /** The time of the call, ms since epoch. Default: now. */
+  readonly now?: number;
+  /** Budget used so far per charge key (committed + reserved). Missing keys count as 0. */
+  readonly usage?: ReadonlyMap<string, number>;
+}
+
+/** A decision together with the frozen copy of the arguments it was made on: what the tool must receive. */
+export interface CheckedCall {
+  readonly decision: Decision;
+  /** `null` when the arguments were not acceptable JSON data. */
+  readonly args: Readonly<Record<string, unknown>> | null;
+}
+
+const EMPTY: readonly never[] = Object.freeze([]);
+
+/**
+ * Decides one call against a compiled mandate. Pure and deterministic (DESIGN.md §4): no I/O, never throws
+ * for any input — a malformed call is a denial with a reason.
+ */
+export function decide(compiled: CompiledMandate, call: ToolCall, context: DecideContext = {}): Decision {
+  return checkCall(compiled, call, context).decision;
+}
+
+export function checkCall(
+  compiled: CompiledMandate,
+  call: ToolCall,
+  context: DecideContext = {},
+): CheckedCall {
+  const started = performance.now();
+  const tool = typeof call?.tool === "string" ? call.tool : "";
+  const callId = typeof call?.callId === "string" ? call.callId : "";
+  const done = (
+    verdict: Verdict,
+    delta: readonly AuthorityDeltaItem[],
+    rule: RuleRef | null,
+    reason: string,
+    charges: readonly BudgetCharge[] = EMPTY,
+    args: CheckedCall["args"] = null,
+  ): CheckedCall => ({
+    decision: {
+      verdict,
+      delta,
+      rule,
+      mandateId: compiled.id,
+      tool,
+      callId,
+      mode: compiled.mode,
+      charges,
+      reason,
+      elapsedUs: (performance.now() - started) * 1000,
+    },
+    args,
+  });
+  const deny = (
+    items: readonly AuthorityDeltaItem[],
+    reason?: string,
+    rule: RuleRef | null = null,
+    args: CheckedCall["args"] = null,
+  ): CheckedCall => done("deny", items, rule, reason ?? summarise(tool, items), EMPTY, args);
+
+  if (tool === "") {
+    return deny([{ kind: "scope", path: "", exercised: call?.tool, message: "the call names no tool" }]);
+  }
+  const snap = snapshotArgs(call.args ?? {});
+  if (!snap.ok) return deny([snap.item]);
+  const args = snap.value;
+
+  const now = context.now ?? Date.now();
+  if (compiled.validUntil !== null && now >= compiled.validUntil) {
+    const item = expiry(now, `the mandate expired at ${iso(compiled.validUntil)}`, {
+      expires: iso(compiled.validUntil),
+    });
+    return deny([item], undefined, null, args);
+  }
+  if (compiled.validFrom !== null && now < compiled.validFrom) {
+    const item = expiry(now, `the mandate is not valid before ${iso(compiled.validFrom)}`, {
+      notBefore: iso(compiled.validFrom),
+    });
+    return deny([item], undefined, null, args);
+  }
+
+  const catalogTool = compiled.catalog ? compiled.catalog.tools.get(tool) : undefined;
+  if (compiled.catalog && !catalogTool) {
+    return deny(
+      [{ kind: "scope", path: "", exercised: tool, message: `tool \`${tool}\` is not in the catalog` }],
+      undefined,
+      null,
+      args,
+    );
+  }
+  const plan = compiled.planFor(tool);
+  if (catalogTool) {
+    const failures = catalogTool.check(args);
+    if (failures.length > 0) {
+      return deny(
+        failures.map((f) => ({
+          kind: "argument",
+          path: f.path,
+          exercised: exercisedAt(args, f.path, plan.secrets),
+          message: f.message,
+        })),
+        undefined,
+        null,
+        args,
+      );
+    }
+  }
+
+  for (const rule of plan.deny) {
+    if (argsHold(rule, args)) {
+      const item: AuthorityDeltaItem = {
+        kind: "policy",
+        path: "",
+        exercised: tool,
+        message: `${ruleName(rule.ref)} forbids this call of \`${tool}\``,
+        rule: rule.ref.pointer,
+      };
+      return deny([item], `denied by ${ruleName(rule.ref)}`, rule.ref, args);
+    }
+  }
+
+  for (const list of [plan.allow, plan.ask]) {
+    for (const rule of list) {
+      if (!argsHold(rule, args)) continue;
+      const charges = rule.budget ? budgetCharges(compiled.id, rule, args, now) : EMPTY;
+      if (charges === null || overBudget(charges, context.usage) !== null) continue;
+      const verdict = rule.ref.effect === "allow" ? "allow" : "ask";
+      const reason =
+        verdict === "allow"
+          ? `allowed by ${ruleName(rule.ref)}`
+          : `needs approval: ${ruleName(rule.ref)} covers this call`;
+      return done(verdict, EMPTY, rule.ref, reason, charges, args);
+    }
+  }
+
+  if (plan.allow.length === 0 && plan.ask.length === 0) {
+    return deny(
+      [
+        {
+          kind: "tool",
+          path: "",
+          exercised: tool,
+          message: `tool \`${tool}\` is not granted by the mandate`,
+        },
+      ],
+      undefined,
+      null,
+      args,
+    );
+  }
+  return deny(closestDelta(compiled.id, plan, args, now, context.usage), undefined, null, args);
+}
+
+/** Every constraint of the rule holds (missing optional arguments are skipped). The allow path: no allocation. */
+function argsHold(rule: CompiledRule, args: Readonly<Record<string, unknown>>): boolean {
+  for (const a of rule.args) {
+    if (!Object.hasOwn(args, a.name)) {
+      if (a.optional) continue;
+      return false;
+    }
+    if (!a.check.holds(args[a.name])) return false;
+  }
+  return true;
+}
+
+/** The delta against the rule the call came closest to: the one with the fewest failing items (first on ties). */
+function closestDelta(
+  mandateId: string,
+  plan: ToolPlan,
+  args: Readonly<Record<string, unknown>>,
+  now: number,
+  usage: ReadonlyMap<string, number> | undefined,
+): AuthorityDeltaItem[] {
+  let best: AuthorityDeltaItem[] | null = null;
+  for (const rule of [...plan.allow, ...plan.ask]) {
+    const items = explainRule(mandateId, rule, args, now, usage, plan.secrets);
+    if (items.length > 0 && (best === null || items.length < best.length)) best = items;
+  }
+  return best ?? [];
+}
+
+function explainRule(
+  mandateId: string,
+  rule: CompiledRule,
+  args: Readonly<Record<string, unknown>>,
+  now: number,
+  usage: ReadonlyMap<string, number> | undefined,
+  secrets: ReadonlySet<string>,
+): AuthorityDeltaItem[] {
+  const items: AuthorityDeltaItem[] = [];
+  for (const a of rule.args) {
+    const path = `/${escapePointer(a.name)}`;
+    if (!Object.hasOwn(args, a.name)) {
+      if (!a.optional) {
+        items.push({
+          kind: "argument",
+          path,
+          exercised: null,
+          message: `\`${a.name}\` is missing; ${ruleName(rule.ref)} grants this tool only with \`${a.name}\` given`,
+          rule: a.pointer,
+        });
+      }
+      continue;
+    }
+    const secret = secrets.has(a.name);
+    for (const f of a.check.explain(args[a.name], `\`${a.name}\``, secret)) {
+      items.push({
+        kind: "argument",
+        path: path + f.path,
+        exercised: f.value,
+        granted: f.granted,
+        message: f.message,
+        rule: `${a.pointer}/${f.keyword}`,
+      });
+    }
+  }
+  if (items.length > 0 || !rule.budget) return items;
+  const charges = budgetCharges(mandateId, rule, args, now);
+  if (charges === null) {
+    for (const [arg] of rule.budget.sum) {
+      const v = args[arg];
+      if (typeof v !== "number" || v < 0) {
+        items.push({
+          kind: "argument",
+          path: `/${escapePointer(arg)}`,
+          exercised: secrets.has(arg) ? REDACTED : (v ?? null),
+          message: `\`${arg}\` must be a number ≥ 0: ${ruleName(rule.ref)} budgets its sum`,
+          rule: `${rule.budget.pointer}/sum/${escapePointer(arg)}`,
+        });
+      }
+    }
+    return items;
+  }
+  const over = overBudget(charges, usage);
+  if (over) items.push(budgetItem(over.charge, over.used));
+  return items;
+}
+
+/** The delta item for a charge that does not fit; also used by the Guard when an atomic reservation is refused. */
+export function budgetItem(charge: BudgetCharge, used: number): AuthorityDeltaItem {
+  const left = Math.max(0, charge.limit - used);
+  const window = charge.windowEnds === null ? "" : ` in this window (until ${iso(charge.windowEnds)})`;
+  const message =
+    charge.label === "calls"
+      ? `budget spent: ${used} of ${charge.limit} calls used${window}`
+      : `budget exceeded: ${charge.label} would reach ${used + charge.amount} > ${charge.limit} (${left} left${window})`;
+  return {
+    kind: "budget",
+    path: charge.label === "calls" ? "" : `/${escapePointer(charge.label.replace(/^sum of /, ""))}`,
+    exercised: used + charge.amount,
+    granted: { limit: charge.limit, used },
+    message,
+    rule: charge.rule,
+  };
+}
+
+/** The charges of a rule for this call, or `null` when a summed argument is not a number ≥ 0. */
+function budgetCharges(
+  mandateId: string,
+  rule: CompiledRule,
+  args: Readonly<Record<string, unknown>>,
+  now: number,
+): BudgetCharge[] | null {
+  const b = rule.budget!;
+  let windowEnds: number | null = null;
+  let suffix = "";
+  if (b.perMs !== null) {
+    const start = Math.floor(now / b.perMs) * b.perMs;
+    windowEnds = start + b.perMs;
+    suffix = `@${start}`;
+  }
+  const base = `${mandateId}#${b.pointer}`;
+  const charges: BudgetCharge[] = [];
+  if (b.calls !== null)
+    charges.push({
+      key: `${base}/calls${suffix}`,
+      limit: b.calls,
+      amount: 1,
+      windowEnds,
+      label: "calls",
+      rule: `${b.pointer}/calls`,
+    });
+  for (const [arg, limit] of b.sum) {
+    const v = args[arg];
+    if (typeof v !== "number" || v < 0) return null;
+    const p = `${b.pointer}/sum/${escapePointer(arg)}`;
+    charges.push({
+      key: `${mandateId}#${p}${suffix}`,
+      limit,
+      amount: v,
+      windowEnds,
+      label: `sum of ${arg}`,
+      rule: p,
+    });
+  }
+  return charges;
+}
+
+function overBudget(
+  charges: readonly BudgetCharge[],
+  usage: ReadonlyMap<string, number> | undefined,
+): { charge: BudgetCharge; used: number } | null {
+  for (const charge of charges) {
+    const used = usage?.get(charge.key) ?? 0;
+    if (used + charge.amount > charge.limit) return { charge, used };
+  }
+  return null;
+}
+
+function expiry(now: number, message: string, granted: Record<string, string>): AuthorityDeltaItem {
+  return { kind: "expiry", path: "", exercised: iso(now), granted, message };
+}
+
+function exercisedAt(
+  args: Readonly<Record<string, unknown>>,
+  pointer: string,
+  secrets: ReadonlySet<string>,
+): unknown {
+  const parts = pointer
+    .split("/")
+    .slice(1)
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (parts.length > 0 && secrets.has(parts[0]!)) return REDACTED;
+  let node: unknown = args;
+  for (const part of parts) {
+    if (typeof node !== "object" || node === null || !Object.hasOwn(node, part)) return null;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node === undefined ? null : node;
+}
+
+export function ruleName(ref: RuleRef): string {
+  return ref.id === undefined
+    ? pointerToField(ref.pointer)
+    : `${pointerToField(ref.pointer)} (\`${ref.id}\`)`;
+}
+
+function summarise(tool: string, items: readonly AuthorityDeltaItem[]): string {
+  const first = items[0]?.message ?? "outside the mandate";
+  const more = items.length > 1 ? ` (and ${items.length - 1} more)` : "";
+  return `\`${tool}\` denied: ${first}${more}`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

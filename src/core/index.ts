@@ -1,0 +1,44 @@
+/** The pure core: the mandate language, its loader and the compiled decider. No I/O. */
+export type {
+  Mandate,
+  Rule,
+  Constraint,
+  ArgumentConstraint,
+  Budget,
+  PathForm,
+  UrlForm,
+  EmailForm,
+} from "./mandate.js";
+export type { ToolCall } from "./call.js";
+export type {
+  AuthorityDelta,
+  AuthorityDeltaItem,
+  BudgetCharge,
+  Decision,
+  DeltaKind,
+  RuleEffect,
+  RuleRef,
+  Verdict,
+} from "./decision.js";
+export {
+  type Catalog,
+  type CatalogTool,
+  CatalogError,
+  createCatalog,
+  parseCatalog,
+  type SchemaFailure,
+  type ToolAnnotations,
+  type ToolDefinition,
+} from "./catalog.js";
+export {
+  type LoadOptions,
+  loadMandate,
+  type MandateLoadResult,
+  parseMandate,
+  validateMandate,
+} from "./load.js";
+export { compile, type CompiledMandate, type CompileOptions } from "./compile.js";
+export { budgetItem, type CheckedCall, checkCall, decide, type DecideContext } from "./decide.js";
+export { formatIssue, MandateError, type MandateIssue } from "./issue.js";
+export { ARGUMENT_LIMITS, snapshotArgs } from "./args.js";
+export { mandateSchema } from "./mandate-schema.js";

@@ -1,0 +1,106 @@
+/**
+ * The mandate language, version 1: the authority a user grants an agent for one task. Data, not code.
+ * See docs/mandate-language.md for the reference.
+ */
+
+/** Domain forms that JSON Schema cannot say safely. */
+export interface PathForm {
+  readonly under: readonly string[];
+}
+export interface UrlForm {
+  readonly hosts: readonly string[];
+  readonly schemes?: readonly string[];
+  readonly ports?: readonly number[];
+}
+export interface EmailForm {
+  readonly domains: readonly string[];
+}
+
+/**
+ * A check on one argument value: JSON Schema keywords (compiled with ajv) plus the domain forms `path`,
+ * `url` and `email`. Nested constraints (`items`, `properties`, …) take the same shape.
+ */
+export interface Constraint {
+  readonly type?: string | readonly string[];
+  readonly const?: unknown;
+  readonly enum?: readonly unknown[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly exclusiveMinimum?: number;
+  readonly exclusiveMaximum?: number;
+  readonly multipleOf?: number;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly pattern?: string;
+  readonly items?: Constraint;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+  readonly uniqueItems?: boolean;
+  readonly contains?: Constraint;
+  readonly properties?: Readonly<Record<string, Constraint>>;
+  readonly required?: readonly string[];
+  readonly additionalProperties?: boolean | Constraint;
+  readonly minProperties?: number;
+  readonly maxProperties?: number;
+  readonly not?: Constraint;
+  readonly anyOf?: readonly Constraint[];
+  readonly oneOf?: readonly Constraint[];
+  readonly allOf?: readonly Constraint[];
+  readonly path?: PathForm;
+  readonly url?: UrlForm;
+  readonly email?: EmailForm;
+  readonly description?: string;
+}
+
+/** A constraint on a top-level argument, with the two annotations only an argument can carry. */
+export interface ArgumentConstraint extends Constraint {
+  /** Redact this argument's value in audit records and deltas. */
+  readonly secret?: boolean;
+  /** By default a constrained argument must be present; `optional: true` lets the call omit it. */
+  readonly optional?: boolean;
+}
+
+/** Limits across the calls a rule covers. */
+export interface Budget {
+  /** At most this many calls. */
+  readonly calls?: number;
+  /** At most this total of each named numeric argument. */
+  readonly sum?: Readonly<Record<string, number>>;
+  /** Per fixed window of this length (`30m`, `1h`, `1d`); absent: for the mandate's whole life. */
+  readonly per?: string;
+}
+
+export interface Rule {
+  /** A tool name or glob (`*` any run of characters, `?` one, `{a,b}` alternatives). */
+  readonly tool?: string;
+  /** Several tool names or globs; exactly one of `tool` and `tools` is given. */
+  readonly tools?: readonly string[];
+  readonly id?: string;
+  readonly description?: string;
+  readonly args?: Readonly<Record<string, ArgumentConstraint>>;
+  /** Only on `allow` and `ask` rules. */
+  readonly budget?: Budget;
+}
+
+export interface Mandate {
+  readonly mandate: 1;
+  readonly id: string;
+  /** Who granted it (`user:alice`). */
+  readonly subject?: string;
+  /** To whom. */
+  readonly agent?: string;
+  /** The task in the user's words. */
+  readonly task?: string;
+  readonly description?: string;
+  /** When it was granted (ISO 8601); `ttl` counts from here. */
+  readonly issued?: string;
+  readonly notBefore?: string;
+  /** Absolute end of validity (ISO 8601). */
+  readonly expires?: string;
+  /** Relative validity (`15m`, `2h`, `7d`), from `issued`, else from when the mandate was compiled. */
+  readonly ttl?: string;
+  readonly mode?: "enforce" | "shadow";
+  readonly allow?: readonly Rule[];
+  readonly ask?: readonly Rule[];
+  readonly deny?: readonly Rule[];
+}

@@ -1,0 +1,376 @@
+import { randomUUID } from "node:crypto";
+import { type Catalog, createCatalog, type ToolDefinition } from "../core/catalog.js";
+import { compile, type CompiledMandate } from "../core/compile.js";
+import { REDACTED } from "../core/constraint.js";
+import { budgetItem, type CheckedCall, checkCall } from "../core/decide.js";
+import type { AuthorityDeltaItem, Decision } from "../core/decision.js";
+import type { Mandate } from "../core/mandate.js";
+import type { ApprovalRequest, Approver } from "./approver.js";
+import type { ApprovalTrail, AuditRecord, Outcome } from "./audit-record.js";
+import { type Denial, denialMessage, MandateDeniedError } from "./denial.js";
+import type { AuditLog, BudgetStore } from "./ports.js";
+import { withTimeout } from "./timeout.js";
+
+export interface GuardTimeouts {
+  /** Reserving, committing or releasing budget. Default 5 s. */
+  readonly budgetMs?: number;
+  /** Waiting for a person. Default 2 minutes; no answer in time is "no". */
+  readonly approvalMs?: number;
+  /** Appending to the audit log. Default 5 s. */
+  readonly auditMs?: number;
+}
+
+export interface GuardOptions {
+  /** A compiled mandate, or a mandate value (compiled here against `tools`). */
+  readonly mandate: CompiledMandate | Mandate;
+  /** The tool catalog calls are checked against; used when `mandate` is not compiled yet. */
+  readonly tools?: Catalog | readonly ToolDefinition[];
+  readonly audit: AuditLog;
+  readonly budgets: BudgetStore;
+  /** Who answers `ask`. Without one, `ask` is denied. */
+  readonly approver?: Approver;
+  /** Overrides the mandate's own `mode`. `shadow` decides and audits every call but lets it run. */
+  readonly mode?: "enforce" | "shadow";
+  /** The agent session calls belong to, unless a call names its own. */
+  readonly session?: string;
+  /** `result` (default): a refused call resolves to a `Denial`. `throw`: it rejects with `MandateDeniedError`. */
+  readonly onDeny?: "result" | "throw";
+  readonly timeouts?: GuardTimeouts;
+  /** Milliseconds since the epoch; injectable for tests. */
+  readonly clock?: () => number;
+  /** Told of failures the Guard absorbed (a budget commit or an outcome record that could not be written). */
+  readonly onError?: (error: Error, stage: "decide" | "budget" | "approval" | "audit") => void;
+}
+
+export interface GuardCall {
+  readonly tool: string;
+  readonly args: unknown;
+  /** Generated when absent. */
+  readonly callId?: string;
+  readonly session?: string;
+}
+
+export type Allowed<T> = {
+  readonly denied: false;
+  readonly verdict: "allow";
+  readonly tool: string;
+  readonly callId: string;
+  readonly value: T;
+  readonly decision: Decision;
+};
+
+export type GuardResult<T> = Allowed<T> | (Denial & { readonly decision: Decision });
+
+export type ToolFunction<A, T> = (args: A) => T | Promise<T>;
+
+export interface Guard {
+  readonly mandate: CompiledMandate;
+  /**
+   * Decides the call and runs `execute` only if it is allowed, with a deep-frozen copy of the checked arguments.
+   * A tool that throws rejects with its own error (after its budget is released and its outcome audited).
+   */
+  run<T>(
+    call: GuardCall,
+    execute: (args: Readonly<Record<string, unknown>>) => T | Promise<T>,
+  ): Promise<GuardResult<T>>;
+  /** A guarded version of a tool function: it returns the tool's value, or a `Denial` the agent can read. */
+  wrap<A extends object, T>(
+    name: string,
+    fn: ToolFunction<A, T>,
+  ): (args: A, call?: { callId?: string; session?: string }) => Promise<T | Denial>;
+  /** The decision alone, without budgets, approval, audit or running anything. */
+  decide(call: GuardCall): Decision;
+}
+
+const DEFAULT_TIMEOUTS = { budgetMs: 5_000, approvalMs: 120_000, auditMs: 5_000 };
+
+/**
+ * The enforcement point (DESIGN.md §2): decide → reserve budget → ask a person → audit ahead → run → audit the
+ * outcome. Every failure on the way to running the tool denies the call.
+ */
+export function createGuard(opts: GuardOptions): Guard {
+  const compiled = isCompiled(opts.mandate)
+    ? opts.mandate
+    : compile(
+        opts.mandate,
+        opts.tools === undefined
+          ? {}
+          : { catalog: Array.isArray(opts.tools) ? createCatalog(opts.tools) : (opts.tools as Catalog) },
+      );
+  const clock = opts.clock ?? Date.now;
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const mode = opts.mode ?? compiled.mode;
+  const report = (error: unknown, stage: "decide" | "budget" | "approval" | "audit"): void => {
+    try {
+      opts.onError?.(error instanceof Error ? error : new Error(String(error)), stage);
+    } catch {
+      // A failing reporter must not change the outcome of the call.
+    }
+  };
+  const meta = {
+    subject: compiled.mandate.subject ?? null,
+    agent: compiled.mandate.agent ?? null,
+    task: compiled.mandate.task ?? null,
+  };
+
+  function decideSafely(call: GuardCall, callId: string, session: string | null): CheckedCall {
+    try {
+      return checkCall(
+        compiled,
+        { tool: call.tool, args: call.args, callId, ...(session === null ? {} : { session }) },
+        { now: clock() },
+      );
+    } catch (error) {
+      report(error, "decide");
+      const tool = typeof call.tool === "string" ? call.tool : "";
+      const item = failedClosed(`the decision failed: ${messageOf(error)}`);
+      return {
+        decision: {
+          verdict: "deny",
+          delta: [item],
+          rule: null,
+          mandateId: compiled.id,
+          tool,
+          callId,
+          mode: compiled.mode,
+          charges: [],
+          reason: item.message,
+          elapsedUs: 0,
+        },
+        args: null,
+      };
+    }
+  }
+
+  async function run<T>(
+    call: GuardCall,
+    execute: (args: Readonly<Record<string, unknown>>) => T | Promise<T>,
+  ): Promise<GuardResult<T>> {
+    const started = clock();
+    const callId = typeof call.callId === "string" && call.callId !== "" ? call.callId : randomUUID();
+    const session = call.session ?? opts.session ?? null;
+    const { decision, args } = decideSafely(call, callId, session);
+    const secrets = safeSecrets(compiled, decision.tool);
+    let effect: "allow" | "deny" = decision.verdict === "allow" ? "allow" : "deny";
+    let delta = decision.delta;
+    let approval: ApprovalTrail | null = null;
+    let failure: string | null = null;
+    let reservation: string | null = null;
+
+    if (decision.verdict !== "deny" && decision.charges.length > 0) {
+      try {
+        const reserved = await withTimeout(
+          () => opts.budgets.reserve(decision.charges),
+          timeouts.budgetMs,
+          "budget reservation",
+        );
+        if (reserved.ok) reservation = reserved.reservation;
+        else {
+          effect = "deny";
+          delta = [budgetItem(reserved.charge, reserved.used)];
+        }
+      } catch (error) {
+        report(error, "budget");
+        effect = "deny";
+        failure = `budget store: ${messageOf(error)}`;
+        delta = [failedClosed(`the budget could not be reserved (${messageOf(error)})`, "budget")];
+      }
+    }
+
+    // A call whose budget was refused never reaches a person.
+    const budgetRefused = delta !== decision.delta;
+    if (decision.verdict === "ask" && !budgetRefused) {
+      approval = await ask(decision, args, session, callId, secrets);
+      if (approval.reason?.startsWith("failed: ")) failure = `approval: ${approval.reason.slice(8)}`;
+      effect = approval.approved ? "allow" : "deny";
+    }
+
+    const runs = effect === "allow" || (mode === "shadow" && args !== null);
+    const record: AuditRecord = {
+      event: "decision",
+      time: new Date(started).toISOString(),
+      mandateId: compiled.id,
+      subject: meta.subject,
+      agent: meta.agent,
+      session,
+      callId,
+      tool: decision.tool,
+      args: args === null ? null : redact(args, secrets),
+      verdict: decision.verdict,
+      effect: runs ? "allow" : "deny",
+      mode,
+      delta,
+      rule: decision.rule,
+      reason: decision.reason,
+      approval,
+      outcome: runs ? "pending" : "not_run",
+      error: failure,
+      latencyMs: clock() - started,
+    };
+
+    // Written ahead: if the decision cannot be recorded, the call does not run.
+    try {
+      await withTimeout(() => opts.audit.append(record), timeouts.auditMs, "audit append");
+    } catch (error) {
+      report(error, "audit");
+      await settle(reservation, "release");
+      return refuse(
+        decision,
+        callId,
+        [failedClosed(`the audit log could not record the decision (${messageOf(error)})`)],
+        "deny",
+      );
+    }
+    if (!runs) {
+      await settle(reservation, "release");
+      const verdict = decision.verdict === "ask" && !budgetRefused ? "ask" : "deny";
+      const reason = approval && !approval.approved ? (approval.reason ?? "not approved") : decision.reason;
+      return refuse(decision, callId, delta, verdict, reason);
+    }
+
+    let outcome: Outcome = "ok";
+    let value: T | undefined;
+    let thrown: { error: unknown } | null = null;
+    try {
+      value = await execute(args ?? {});
+    } catch (error) {
+      outcome = "error";
+      thrown = { error };
+    }
+    await settle(reservation, outcome === "ok" ? "commit" : "release");
+    try {
+      await withTimeout(
+        () =>
+          opts.audit.append({
+            ...record,
+            event: "outcome",
+            outcome,
+            error: thrown ? messageOf(thrown.error) : null,
+            latencyMs: clock() - started,
+          }),
+        timeouts.auditMs,
+        "audit append",
+      );
+    } catch (error) {
+      // The tool has run; nothing can undo it. The decision record written ahead still shows it was started.
+      report(error, "audit");
+    }
+    if (thrown) throw thrown.error;
+    return { denied: false, verdict: "allow", tool: decision.tool, callId, value: value as T, decision };
+  }
+
+  async function ask(
+    decision: Decision,
+    args: CheckedCall["args"],
+    session: string | null,
+    callId: string,
+    secrets: ReadonlySet<string>,
+  ): Promise<ApprovalTrail> {
+    const approver = opts.approver;
+    if (!approver) return { approver: "none", approved: false, reason: "no approver is configured" };
+    const request: ApprovalRequest = {
+      callId,
+      tool: decision.tool,
+      args: redact(args ?? {}, secrets),
+      session,
+      decision,
+      mandate: { id: compiled.id, ...meta },
+    };
+    try {
+      const answer = await withTimeout(
+        (signal) => approver.approve(request, signal),
+        timeouts.approvalMs,
+        "approval",
+      );
+      return {
+        approver: approver.name,
+        approved: answer.approved === true,
+        ...(answer.by === undefined ? {} : { by: answer.by }),
+        ...(answer.reason === undefined ? {} : { reason: answer.reason }),
+      };
+    } catch (error) {
+      report(error, "approval");
+      return { approver: approver.name, approved: false, reason: `failed: ${messageOf(error)}` };
+    }
+  }
+
+  async function settle(reservation: string | null, how: "commit" | "release"): Promise<void> {
+    if (reservation === null) return;
+    try {
+      await withTimeout(
+        () => (how === "commit" ? opts.budgets.commit(reservation) : opts.budgets.release(reservation)),
+        timeouts.budgetMs,
+        `budget ${how}`,
+      );
+    } catch (error) {
+      // An unreleased reservation expires by itself; an uncommitted one under-counts until then. Reported, not fatal.
+      report(error, "budget");
+    }
+  }
+
+  function refuse(
+    decision: Decision,
+    callId: string,
+    delta: readonly AuthorityDeltaItem[],
+    verdict: "deny" | "ask",
+    reason = decision.reason,
+  ): Denial & { decision: Decision } {
+    const denial: Denial = {
+      denied: true,
+      verdict,
+      tool: decision.tool,
+      callId,
+      delta,
+      message: denialMessage(decision.tool, verdict, reason, delta),
+    };
+    if (opts.onDeny === "throw") throw new MandateDeniedError(denial, decision);
+    return { ...denial, decision };
+  }
+
+  return {
+    mandate: compiled,
+    run,
+    wrap<A extends object, T>(name: string, fn: ToolFunction<A, T>) {
+      return async (args: A, call?: { callId?: string; session?: string }): Promise<T | Denial> => {
+        const result = await run<T>({ tool: name, args, ...call }, (checked) => fn(checked as A));
+        if (result.denied) {
+          const { decision: _decision, ...denial } = result;
+          return denial;
+        }
+        return result.value;
+      };
+    },
+    decide: (call) =>
+      decideSafely(call, call.callId ?? randomUUID(), call.session ?? opts.session ?? null).decision,
+  };
+}
+
+function isCompiled(m: CompiledMandate | Mandate): m is CompiledMandate {
+  return typeof (m as CompiledMandate).planFor === "function";
+}
+
+function failedClosed(message: string, kind: AuthorityDeltaItem["kind"] = "policy"): AuthorityDeltaItem {
+  return { kind, path: "", exercised: null, message: `failed closed: ${message}` };
+}
+
+function safeSecrets(compiled: CompiledMandate, tool: string): ReadonlySet<string> {
+  try {
+    return compiled.planFor(tool).secrets;
+  } catch {
+    return new Set();
+  }
+}
+
+function redact(
+  args: Readonly<Record<string, unknown>>,
+  secrets: ReadonlySet<string>,
+): Readonly<Record<string, unknown>> {
+  if (secrets.size === 0) return args;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) out[k] = secrets.has(k) ? REDACTED : v;
+  return out;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
