@@ -1,0 +1,3 @@
+export { callbackApprover } from "./callback.js";
+export { terminalApprover, type TerminalApproverOptions } from "./terminal.js";
+export { describeRequest } from "./render.js";
