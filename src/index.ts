@@ -22,7 +22,7 @@ export {
   verifyJsonlAudit,
 } from "./stores/index.js";
 
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.js";
 
 export type CreateGuardOptions = Omit<GuardOptions, "audit" | "budgets"> &
   Partial<Pick<GuardOptions, "audit" | "budgets">>;

@@ -1,4 +1,143 @@
-export async function main(argv: readonly string[]): Promise<number> {
-  process.stdout.write(`mandate: ${argv.join(" ")}\n`);
-  return 0;
+import { Command, CommanderError, Option } from "commander";
+import { MandateError } from "../core/issue.js";
+import { VERSION } from "../version.js";
+import {
+  auditExport,
+  auditList,
+  type ListOptions,
+  auditShow,
+  auditVerify,
+  DEFAULT_AUDIT_DB,
+} from "./commands/audit.js";
+import { checkCommand } from "./commands/check.js";
+import { demoCommand } from "./commands/demo.js";
+import { validateCommand } from "./commands/validate.js";
+import { CliError, EXIT } from "./exit-codes.js";
+import type { Output } from "./io.js";
+
+export interface CliEnvironment {
+  readonly io?: Output;
+  /** Colour and prompts: default from whether stdout/stdin are terminals. */
+  readonly color?: boolean;
+  readonly interactive?: boolean;
+}
+
+/** Runs the `mandate` command and returns its exit status (see exit-codes.ts). Never throws. */
+export async function main(argv: readonly string[], env: CliEnvironment = {}): Promise<number> {
+  const io: Output = env.io ?? {
+    out: (t) => process.stdout.write(`${t}\n`),
+    err: (t) => process.stderr.write(`${t}\n`),
+  };
+  const color = env.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
+  const interactive = env.interactive ?? process.stdin.isTTY === true;
+  let status: number = EXIT.ok;
+  const set = (code: number): void => {
+    status = code;
+  };
+
+  const program = new Command("mandate")
+    .description("Least privilege for AI agents: check tool calls against the authority the user granted.")
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => io.out(t.trimEnd()), writeErr: (t) => io.err(t.trimEnd()) })
+    .showSuggestionAfterError();
+
+  program
+    .command("validate")
+    .description("check mandate files: errors name the file, line, column and field")
+    .argument("<mandate...>", "mandate files (YAML or JSON)")
+    .option("--tools <catalog>", "tool catalog (JSON, MCP tools/list shape) to check rules against")
+    .option("--json", "print the issues as JSON")
+    .action((files: string[], o: { tools?: string; json?: boolean }) => set(validateCommand(files, o, io)));
+
+  program
+    .command("check")
+    .description("decide one call without running it; exit 0 allow, 1 deny, 2 ask")
+    .requiredOption("--mandate <file>", "the mandate (YAML or JSON)")
+    .option("--tools <catalog>", "tool catalog (JSON): unknown tools and schema violations are denied")
+    .requiredOption("--tool <name>", "the tool the agent calls")
+    .option("--args <json>", "the call's arguments as a JSON object", "{}")
+    .option("--call-id <id>", "the call's id")
+    .option("--now <time>", "decide as of this ISO 8601 time")
+    .option("--json", "print the Decision as JSON")
+    .action(
+      (o: {
+        mandate: string;
+        tools?: string;
+        tool: string;
+        args?: string;
+        callId?: string;
+        now?: string;
+        json?: boolean;
+      }) => set(checkCommand({ ...o, color }, io)),
+    );
+
+  const audit = program.command("audit").description("read and verify the audit log");
+  const source = (cmd: Command): Command =>
+    cmd
+      .addOption(new Option("--db <file>", "SQLite audit log").default(DEFAULT_AUDIT_DB).conflicts("jsonl"))
+      .option("--jsonl <file>", "JSON Lines audit log");
+  const sourceOf = (o: { db?: string; jsonl?: string }) =>
+    o.jsonl !== undefined ? { jsonl: o.jsonl } : { db: o.db ?? DEFAULT_AUDIT_DB };
+  source(audit.command("list").description("list records, oldest first"))
+    .option("--mandate <id>", "only this mandate")
+    .option("--agent <name>")
+    .option("--subject <who>")
+    .option("--session <id>")
+    .option("--tool <name>")
+    .option("--verdict <verdict>", "allow, deny or ask")
+    .option("--from <time>", "ISO 8601, inclusive")
+    .option("--to <time>", "ISO 8601, exclusive")
+    .option("--limit <n>")
+    .option("--json", "print the records as JSON")
+    .action(async (o: Omit<ListOptions, "color">) =>
+      set(await auditList({ ...o, ...sourceOf(o), color }, io)),
+    );
+  source(audit.command("show").description("one record in full").argument("<seq>", "record number"))
+    .option("--json")
+    .action(async (seq: string, o: { db?: string; jsonl?: string; json?: boolean }) =>
+      set(await auditShow(seq, { ...sourceOf(o), ...(o.json ? { json: true } : {}), color }, io)),
+    );
+  source(
+    audit
+      .command("verify")
+      .description("re-hash the chain; exit 1 and name the first bad record if it was tampered with"),
+  )
+    .option("--json")
+    .action(async (o: { db?: string; jsonl?: string; json?: boolean }) =>
+      set(await auditVerify({ ...sourceOf(o), ...(o.json ? { json: true } : {}) }, io)),
+    );
+  source(audit.command("export").description("every record as JSON Lines, chain fields included")).action(
+    async (o: { db?: string; jsonl?: string }) => set(await auditExport(sourceOf(o), io)),
+  );
+
+  program
+    .command("demo")
+    .description("a scripted banking assistant meets a prompt injection; see what runs and what does not")
+    .option("--db <file>", "write the audit log here (default: a new temporary directory)")
+    .option("--approve <answer>", "answer approval requests: ask (terminal prompt), yes or no")
+    .action(async (o: { db?: string; approve?: string }) =>
+      set(await demoCommand({ ...o, color, interactive }, io)),
+    );
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return status;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.err(`mandate: ${error.message}`);
+      return error.code;
+    }
+    if (error instanceof MandateError) {
+      io.err(error.message);
+      return EXIT.dataError;
+    }
+    io.err(
+      `mandate: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    return EXIT.internal;
+  }
 }
