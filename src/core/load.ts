@@ -151,12 +151,17 @@ function schemaIssues(errors: readonly ErrorObject[], map: SourceMap, file: stri
       const parent = e.parentSchema as { properties?: Record<string, unknown> } | undefined;
       const known = Object.keys(parent?.properties ?? {});
       const suggestion = nearest(key, known);
+      // With a likely spelling the list of every valid key is noise; without one, it is the help.
+      const list =
+        suggestion === undefined && known.length > 0 && known.length <= 14
+          ? `; expected one of ${known.map((k) => `\`${k}\``).join(", ")}`
+          : "";
       issue = {
         ...at(
           map,
           file,
           e.instancePath,
-          `unknown key \`${key}\`${known.length ? `; expected one of ${known.map((k) => `\`${k}\``).join(", ")}` : ""}`,
+          `unknown key \`${key}\`${list}`,
           key,
         ),
         ...(suggestion === undefined ? {} : { suggestion }),
