@@ -17,7 +17,6 @@ export function describeRequest(request: ApprovalRequest): string {
 
 /** Tool names and arguments are attacker-controlled: no control characters reach the terminal. */
 export function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ");
   return clean.length > 200 ? `${clean.slice(0, 197)}…` : clean;
 }
