@@ -1,6 +1,6 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { callbackApprover } from "../../approvers/callback.js";
 import { terminalApprover } from "../../approvers/terminal.js";
 import { oneLine } from "../../approvers/render.js";
@@ -250,9 +250,16 @@ export async function demoCommand(opts: DemoOptions, io: Output): Promise<number
         ? `  Audit log: ${verification.count} records, hash chain ${color("green", "verified")} (${dbPath}).`
         : `  Audit log: ${color("red", "BROKEN")} at record ${verification.firstBad.seq}: ${verification.firstBad.reason}`,
     );
-    say(`  Inspect it: mandate audit list --db ${dbPath}`);
+    say(`  Inspect it: ${selfCommand()} audit list --db ${dbPath}`);
     return verification.ok && stolen === 0 ? EXIT.ok : EXIT.internal;
   } finally {
     await audit.close();
   }
+}
+
+/** How the user can run this command again: `node bin/mandate.js` inside a checkout, else `mandate`. */
+function selfCommand(): string {
+  const script = process.argv[1] ?? "";
+  const rel = relative(process.cwd(), script);
+  return /(^|\/)bin\/mandate\.js$/.test(rel) && !rel.includes("node_modules") && !rel.startsWith("..") ? `node ${rel}` : "mandate";
 }
