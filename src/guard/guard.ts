@@ -113,12 +113,18 @@ export function createGuard(opts: GuardOptions): Guard {
     task: compiled.mandate.task ?? null,
   };
 
-  function decideSafely(call: GuardCall, callId: string, session: string | null): CheckedCall {
+  function decideSafely(
+    call: GuardCall,
+    callId: string,
+    session: string | null,
+    now: number,
+    usage?: ReadonlyMap<string, number>,
+  ): CheckedCall {
     try {
       return checkCall(
         compiled,
         { tool: call.tool, args: call.args, callId, ...(session === null ? {} : { session }) },
-        { now: clock() },
+        usage === undefined ? { now } : { now, usage },
       );
     } catch (error) {
       report(error, "decide");
@@ -149,37 +155,48 @@ export function createGuard(opts: GuardOptions): Guard {
     const started = clock();
     const callId = typeof call.callId === "string" && call.callId !== "" ? call.callId : randomUUID();
     const session = call.session ?? opts.session ?? null;
-    const { decision, args } = decideSafely(call, callId, session);
-    const secrets = safeSecrets(compiled, decision.tool);
-    let effect: "allow" | "deny" = decision.verdict === "allow" ? "allow" : "deny";
-    let delta = decision.delta;
+    let { decision, args } = decideSafely(call, callId, session, started);
     let approval: ApprovalTrail | null = null;
     let failure: string | null = null;
     let reservation: string | null = null;
+    let failedDelta: readonly AuthorityDeltaItem[] | null = null;
 
-    if (decision.verdict !== "deny" && decision.charges.length > 0) {
+    // Reserve the covering rule's budget atomically. When the store refuses (another call spent it first), decide
+    // again knowing that usage: a later rule may still cover the call (an `ask` above an allowance), or the
+    // denial now carries the budget item. Each retry adds a key, so this ends within the mandate's budget count.
+    const usage = new Map<string, number>();
+    while (decision.verdict !== "deny" && decision.charges.length > 0) {
       try {
+        const charges = decision.charges;
         const reserved = await withTimeout(
-          () => opts.budgets.reserve(decision.charges),
+          () => opts.budgets.reserve(charges),
           timeouts.budgetMs,
           "budget reservation",
         );
-        if (reserved.ok) reservation = reserved.reservation;
-        else {
-          effect = "deny";
-          delta = [budgetItem(reserved.charge, reserved.used)];
+        if (reserved.ok) {
+          reservation = reserved.reservation;
+          break;
         }
+        if (usage.get(reserved.charge.key) === reserved.used) {
+          // The store refuses a charge the decider thinks fits: never loop on a disagreement.
+          failedDelta = [budgetItem(reserved.charge, reserved.used)];
+          break;
+        }
+        usage.set(reserved.charge.key, reserved.used);
+        ({ decision, args } = decideSafely(call, callId, session, started, usage));
       } catch (error) {
         report(error, "budget");
-        effect = "deny";
         failure = `budget store: ${messageOf(error)}`;
-        delta = [failedClosed(`the budget could not be reserved (${messageOf(error)})`, "budget")];
+        failedDelta = [failedClosed(`the budget could not be reserved (${messageOf(error)})`, "budget")];
+        break;
       }
     }
+    const secrets = safeSecrets(compiled, decision.tool);
+    const delta = failedDelta ?? decision.delta;
+    let effect: "allow" | "deny" = decision.verdict === "allow" && failedDelta === null ? "allow" : "deny";
 
-    // A call whose budget was refused never reaches a person.
-    const budgetRefused = delta !== decision.delta;
-    if (decision.verdict === "ask" && !budgetRefused) {
+    // In shadow mode nothing waits for a person: the call runs and the log says it would have needed one.
+    if (decision.verdict === "ask" && failedDelta === null && mode === "enforce") {
       approval = await ask(decision, args, session, callId, secrets);
       if (approval.reason?.startsWith("failed: ")) failure = `approval: ${approval.reason.slice(8)}`;
       effect = approval.approved ? "allow" : "deny";
@@ -223,7 +240,7 @@ export function createGuard(opts: GuardOptions): Guard {
     }
     if (!runs) {
       await settle(reservation, "release");
-      const verdict = decision.verdict === "ask" && !budgetRefused ? "ask" : "deny";
+      const verdict = decision.verdict === "ask" && failedDelta === null ? "ask" : "deny";
       const reason = approval && !approval.approved ? (approval.reason ?? "not approved") : decision.reason;
       return refuse(decision, callId, delta, verdict, reason);
     }
@@ -341,7 +358,7 @@ export function createGuard(opts: GuardOptions): Guard {
       };
     },
     decide: (call) =>
-      decideSafely(call, call.callId ?? randomUUID(), call.session ?? opts.session ?? null).decision,
+      decideSafely(call, call.callId ?? randomUUID(), call.session ?? opts.session ?? null, clock()).decision,
   };
 }
 

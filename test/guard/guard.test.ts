@@ -232,6 +232,32 @@ describe("Guard", () => {
     expect(decision!.delta).toHaveLength(2);
   });
 
+  test("when an allowance's budget is spent, a later `ask` rule still covers the call", async () => {
+    const m = loadMandate(
+      "mandate: 1\nid: pay\nallow:\n  - tool: send_money\n    budget: { calls: 1 }\nask:\n  - tool: send_money\n",
+    );
+    const asked: string[] = [];
+    const { guard } = setup({ mandate: m, approver: callbackApprover((r) => (asked.push(r.callId), false)) });
+    expect(await guard.run({ tool: "send_money", args: RENT, callId: "a" }, () => "sent")).toMatchObject({
+      denied: false,
+    });
+    expect(await guard.run({ tool: "send_money", args: RENT, callId: "b" }, () => "sent")).toMatchObject({
+      denied: true,
+      verdict: "ask",
+    });
+    expect(asked).toEqual(["b"]);
+  });
+
+  test("shadow mode never waits for a person", async () => {
+    const approve = vi.fn(() => false);
+    const { guard, audit } = setup({ mode: "shadow", approver: callbackApprover(approve) });
+    expect(await guard.run({ tool: "schedule_transaction", args: {} }, () => "ok")).toMatchObject({
+      denied: false,
+    });
+    expect(approve).not.toHaveBeenCalled();
+    expect((await audit.list())[0]).toMatchObject({ verdict: "ask", effect: "allow", approval: null });
+  });
+
   test("onDeny: throw rejects with MandateDeniedError carrying the denial", async () => {
     const { guard } = setup({ onDeny: "throw" });
     const err = await guard
