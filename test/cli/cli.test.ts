@@ -108,7 +108,7 @@ describe("mandate demo and mandate audit", () => {
   test("audit list, show and export read the log back", async () => {
     const list = await run("audit", "list", "--db", dbPath, "--verdict", "deny", "--json");
     const denied = JSON.parse(list.out) as { tool: string; effect: string }[];
-    expect(denied.map((e) => e.tool)).toEqual(["send_money", "update_password", "read_file"]);
+    expect(denied.map((e) => e.tool)).toEqual(["send_money", "update_password", "send_money", "read_file"]);
     const show = await run("audit", "show", "1", "--db", dbPath);
     expect(show.out).toContain("record 1 (decision)");
     const exported = await run("audit", "export", "--db", dbPath);

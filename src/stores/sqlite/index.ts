@@ -1,0 +1,3 @@
+export { SqliteAuditLog } from "./audit-log.js";
+export { SqliteBudgetStore, type SqliteBudgetStoreOptions } from "./budget-store.js";
+export type { SqliteOptions } from "./database.js";
