@@ -21,7 +21,9 @@ export function resolveBudgetStoreOptions(opts: BudgetStoreOptions): {
 } {
   const reservationTtlMs = opts.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS;
   if (!Number.isFinite(reservationTtlMs) || reservationTtlMs <= 0) {
-    throw new RangeError(`invalid \`reservationTtlMs\` \`${reservationTtlMs}\`: expected a finite number > 0`);
+    throw new RangeError(
+      `invalid \`reservationTtlMs\` \`${reservationTtlMs}\`: expected a finite number > 0`,
+    );
   }
   return { clock: opts.clock ?? Date.now, reservationTtlMs };
 }

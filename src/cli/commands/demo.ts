@@ -261,5 +261,7 @@ export async function demoCommand(opts: DemoOptions, io: Output): Promise<number
 function selfCommand(): string {
   const script = process.argv[1] ?? "";
   const rel = relative(process.cwd(), script);
-  return /(^|\/)bin\/mandate\.js$/.test(rel) && !rel.includes("node_modules") && !rel.startsWith("..") ? `node ${rel}` : "mandate";
+  return /(^|\/)bin\/mandate\.js$/.test(rel) && !rel.includes("node_modules") && !rel.startsWith("..")
+    ? `node ${rel}`
+    : "mandate";
 }

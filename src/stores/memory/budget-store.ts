@@ -47,7 +47,10 @@ export class MemoryBudgetStore implements BudgetStore {
     const refused = firstOverLimit(charges, this.#usedNow(now));
     if (refused) return refused;
     const reservation = randomUUID();
-    this.#reservations.set(reservation, { charges: charges.map((c) => ({ ...c })), expiresAt: now + this.#ttlMs });
+    this.#reservations.set(reservation, {
+      charges: charges.map((c) => ({ ...c })),
+      expiresAt: now + this.#ttlMs,
+    });
     return { ok: true, reservation };
   }
 
