@@ -28,15 +28,16 @@ export type ArgsResult =
  * are dropped (as JSON would).
  */
 export function snapshotArgs(args: unknown): ArgsResult {
-  if (!isPlainObject(args)) {
-    return { ok: false, item: reject("", args, "arguments must be a JSON object") };
-  }
   const budget = { nodes: 0, chars: 0 };
   try {
+    if (!isPlainObject(args)) {
+      return { ok: false, item: reject("", args, "arguments must be a JSON object") };
+    }
     return { ok: true, value: copy(args, "", 0, budget) as Readonly<Record<string, unknown>> };
   } catch (error) {
     if (error instanceof RejectedArgs) return { ok: false, item: error.item };
-    throw error;
+    // Reading the value threw (a revoked Proxy, a throwing trap): whatever it is, it is not plain data.
+    return { ok: false, item: reject("", "…", "the arguments cannot be read as plain JSON data") };
   }
 }
 
@@ -59,12 +60,7 @@ function copy(
   }
   switch (typeof value) {
     case "string":
-      budget.chars += value.length;
-      if (budget.chars > ARGUMENT_LIMITS.maxChars) {
-        throw new RejectedArgs(
-          reject(path, "…", `arguments hold more than ${ARGUMENT_LIMITS.maxChars} characters (limit)`),
-        );
-      }
+      countChars(value.length, path, budget);
       return value;
     case "boolean":
       return value;
@@ -110,7 +106,7 @@ function copy(
         if (!("value" in descriptor)) {
           throw new RejectedArgs(reject(child, "…", `${where(child)} is a getter, not plain data`));
         }
-        budget.chars += key.length;
+        countChars(key.length, child, budget);
         if (descriptor.value === undefined) continue;
         out[key] = copy(descriptor.value, child, depth + 1, budget);
       }
@@ -120,6 +116,16 @@ function copy(
       throw new RejectedArgs(
         reject(path, typeof value, `${where(path)} is a ${typeof value}, which JSON cannot carry`),
       );
+  }
+}
+
+/** Strings and keys count together toward `maxChars`. */
+function countChars(n: number, path: string, budget: { chars: number }): void {
+  budget.chars += n;
+  if (budget.chars > ARGUMENT_LIMITS.maxChars) {
+    throw new RejectedArgs(
+      reject(path, "…", `arguments hold more than ${ARGUMENT_LIMITS.maxChars} characters (limit)`),
+    );
   }
 }
 

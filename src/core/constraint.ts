@@ -1,6 +1,14 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { compileEmailForm, compilePathForm, compileUrlForm, type FormCheck } from "./forms/index.js";
-import { codePointLength, hasType, jsonEqual, type JsonType, kindOf, show } from "./json-value.js";
+import {
+  codePointLength,
+  hasType,
+  isJsonObject,
+  jsonEqual,
+  type JsonType,
+  kindOf,
+  show,
+} from "./json-value.js";
 import type { Constraint } from "./mandate.js";
 import { compilePattern, re2Engine } from "./pattern.js";
 
@@ -350,10 +358,42 @@ function getConstraintAjv(): Ajv {
   return constraintAjv;
 }
 
-function compileWithAjv(c: Constraint, implied: JsonType | null): ValueCheck {
+/**
+ * The constraint as ajv reads it: annotations dropped, and the implied type of the constraint and of every
+ * nested one made explicit, so that `{ items: { maximum: 100 } }` means "numbers ≤ 100" as it would at the top.
+ */
+function ajvSchema(c: Constraint, implied: JsonType | null): Record<string, unknown> {
+  const nested = (sub: Constraint): Record<string, unknown> => {
+    const t = impliedType(sub);
+    return ajvSchema(sub, "type" in t ? t.type : null);
+  };
   const schema: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(c)) if (!ANNOTATIONS.has(k)) schema[k] = v;
+  for (const [k, v] of Object.entries(c) as [string, unknown][]) {
+    if (ANNOTATIONS.has(k)) continue;
+    if (
+      (k === "items" || k === "contains" || k === "not" || k === "additionalProperties") &&
+      isJsonObject(v)
+    ) {
+      schema[k] = nested(v as Constraint);
+    } else if ((k === "anyOf" || k === "oneOf" || k === "allOf") && Array.isArray(v)) {
+      schema[k] = (v as Constraint[]).map(nested);
+    } else if (k === "enum" && Array.isArray(v)) {
+      // The format allows repeats; ajv's meta-schema does not. Same meaning without them.
+      schema[k] = v.filter((x, i) => !v.slice(0, i).some((y) => jsonEqual(x, y)));
+    } else if (k === "properties" && isJsonObject(v)) {
+      schema[k] = Object.fromEntries(
+        Object.entries(v).map(([name, sub]) => [name, nested(sub as Constraint)]),
+      );
+    } else {
+      schema[k] = v;
+    }
+  }
   if (implied !== null) schema.type = implied;
+  return schema;
+}
+
+function compileWithAjv(c: Constraint, implied: JsonType | null): ValueCheck {
+  const schema = ajvSchema(c, implied);
   const key = JSON.stringify(schema);
   let validate = ajvCache.get(key);
   if (!validate) {

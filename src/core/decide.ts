@@ -74,20 +74,6 @@ export function checkCall(
   if (!snap.ok) return deny([snap.item]);
   const args = snap.value;
 
-  const now = context.now ?? Date.now();
-  if (compiled.validUntil !== null && now >= compiled.validUntil) {
-    const item = expiry(now, `the mandate expired at ${iso(compiled.validUntil)}`, {
-      expires: iso(compiled.validUntil),
-    });
-    return deny([item], undefined, null, args);
-  }
-  if (compiled.validFrom !== null && now < compiled.validFrom) {
-    const item = expiry(now, `the mandate is not valid before ${iso(compiled.validFrom)}`, {
-      notBefore: iso(compiled.validFrom),
-    });
-    return deny([item], undefined, null, args);
-  }
-
   const catalogTool = compiled.catalog ? compiled.catalog.tools.get(tool) : undefined;
   if (compiled.catalog && !catalogTool) {
     return deny(
@@ -113,6 +99,32 @@ export function checkCall(
         args,
       );
     }
+  }
+
+  // After the call itself is judged (DESIGN.md §4: invalid call first, then validity). A clock that does not
+  // read a time a Date can hold (NaN, ±Infinity, beyond ±8.64e15 ms) cannot show the mandate is valid: deny
+  // rather than let NaN comparisons pass or `toISOString` throw.
+  const now = context.now ?? Date.now();
+  if (!(Math.abs(now) <= 8.64e15)) {
+    const item: AuthorityDeltaItem = {
+      kind: "expiry",
+      path: "",
+      exercised: String(now),
+      message: `the time of the call (${String(now)}) is not a valid time`,
+    };
+    return deny([item], undefined, null, args);
+  }
+  if (compiled.validUntil !== null && now >= compiled.validUntil) {
+    const item = expiry(now, `the mandate expired at ${iso(compiled.validUntil)}`, {
+      expires: iso(compiled.validUntil),
+    });
+    return deny([item], undefined, null, args);
+  }
+  if (compiled.validFrom !== null && now < compiled.validFrom) {
+    const item = expiry(now, `the mandate is not valid before ${iso(compiled.validFrom)}`, {
+      notBefore: iso(compiled.validFrom),
+    });
+    return deny([item], undefined, null, args);
   }
 
   for (const rule of plan.deny) {
@@ -241,7 +253,21 @@ function explainRule(
     return items;
   }
   const over = overBudget(charges, usage);
-  if (over) items.push(budgetItem(over.charge, over.used));
+  if (over) {
+    const { charge } = over;
+    const arg = charge.label.replace(/^sum of /, "");
+    // A secret's amount (and what earlier calls spent of it) must not leak through the budget item.
+    items.push(
+      charge.label !== "calls" && secrets.has(arg)
+        ? {
+            ...budgetItem(charge, over.used),
+            exercised: REDACTED,
+            granted: { limit: charge.limit },
+            message: `budget exceeded: ${charge.label} (secret) would pass its limit ${charge.limit}`,
+          }
+        : budgetItem(charge, over.used),
+    );
+  }
   return items;
 }
 
@@ -311,7 +337,8 @@ function overBudget(
 ): { charge: BudgetCharge; used: number } | null {
   for (const charge of charges) {
     const used = usage?.get(charge.key) ?? 0;
-    if (used + charge.amount > charge.limit) return { charge, used };
+    // Written so that a usage that is not a number (NaN) counts as over the limit, not under it.
+    if (!(used + charge.amount <= charge.limit)) return { charge, used };
   }
   return null;
 }

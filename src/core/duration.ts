@@ -38,6 +38,11 @@ export function parseInstant(text: string): number | undefined {
   if (!/^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i.test(text)) {
     return undefined;
   }
+  // Date.parse rolls impossible dates over (`2026-02-30` is 2 March): reject a day the month does not have.
+  const [year, month, day] = [Number(text.slice(0, 4)), Number(text.slice(5, 7)), Number(text.slice(8, 10))];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  if (days === undefined || day < 1 || day > days) return undefined;
   const ms = Date.parse(text.replace(" ", "T"));
   return Number.isFinite(ms) ? ms : undefined;
 }

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { LineCounter, parseDocument } from "yaml";
-import { type MandateIssue, MandateError, nearest, pointerToField } from "./issue.js";
+import { escapePointer, type MandateIssue, MandateError, nearest, pointerToField } from "./issue.js";
 import type { Mandate } from "./mandate.js";
 import { mandateSchema } from "./mandate-schema.js";
 import { SourceMap } from "./source-map.js";
@@ -91,7 +91,12 @@ function validateWith(
   file: string | null,
   opts: LoadOptions,
 ): MandateLoadResult {
-  schemaValidator ??= new Ajv({ allErrors: true, verbose: true, strict: false }).compile(mandateSchema);
+  const shape = shapeProblem(value);
+  if (shape !== null) return { ok: false, issues: [at(map, file, shape.pointer, shape.message)] };
+  // `strictNumbers`: YAML's `.nan` and `.inf` are not numbers a mandate can mean (JSON cannot carry them).
+  schemaValidator ??= new Ajv({ allErrors: true, verbose: true, strict: false, strictNumbers: true }).compile(
+    mandateSchema,
+  );
   if (!schemaValidator(value)) {
     const errors = [...(schemaValidator.errors ?? [])];
     return { ok: false, issues: schemaIssues(errors, map, file) };
@@ -157,13 +162,7 @@ function schemaIssues(errors: readonly ErrorObject[], map: SourceMap, file: stri
           ? `; expected one of ${known.map((k) => `\`${k}\``).join(", ")}`
           : "";
       issue = {
-        ...at(
-          map,
-          file,
-          e.instancePath,
-          `unknown key \`${key}\`${list}`,
-          key,
-        ),
+        ...at(map, file, e.instancePath, `unknown key \`${key}\`${list}`, key),
         ...(suggestion === undefined ? {} : { suggestion }),
       };
     } else if (e.keyword === "required") {
@@ -180,6 +179,10 @@ function schemaIssues(errors: readonly ErrorObject[], map: SourceMap, file: stri
     } else if (e.keyword === "enum") {
       const allowed = (e.params.allowedValues as unknown[]).map((v) => `\`${String(v)}\``).join(", ");
       issue = at(map, file, e.instancePath, `expected one of ${allowed}, got \`${JSON.stringify(e.data)}\``);
+    } else if (e.keyword === "oneOf" && requiredChoice(e.schema) !== null) {
+      // `oneOf: [{ required: [a] }, { required: [b] }]`: say which keys, not that the whole value is wrong.
+      const keys = requiredChoice(e.schema)!.map((k) => `\`${k}\``);
+      issue = at(map, file, e.instancePath, `give exactly one of ${keys.join(" and ")}`);
     } else if (e.keyword === "anyOf" || e.keyword === "oneOf") {
       issue = at(
         map,
@@ -198,8 +201,66 @@ function schemaIssues(errors: readonly ErrorObject[], map: SourceMap, file: stri
   return issues;
 }
 
+/** Deeper than any mandate needs (arguments themselves stop at 32 levels), and safe for recursive checks. */
+const MAX_DEPTH = 64;
+
+/**
+ * A value that contains itself (YAML: an alias inside its own anchor) or nests absurdly deep is not data a
+ * mandate can be, and would overflow the stack of the recursive checks that follow. Iterative, linear.
+ */
+function shapeProblem(root: unknown): { pointer: string; message: string } | null {
+  const onPath = new Set<object>();
+  const done = new Set<object>();
+  const stack: { node: object; pointer: string; depth: number; exit: boolean }[] = [];
+  if (typeof root === "object" && root !== null)
+    stack.push({ node: root, pointer: "", depth: 0, exit: false });
+  while (stack.length > 0) {
+    const { node, pointer, depth, exit } = stack.pop()!;
+    if (exit) {
+      onPath.delete(node);
+      done.add(node);
+      continue;
+    }
+    if (onPath.has(node)) {
+      return { pointer, message: "this value contains itself (an alias inside its own anchor)" };
+    }
+    if (done.has(node)) continue;
+    if (depth > MAX_DEPTH)
+      return { pointer, message: `the mandate is nested deeper than ${MAX_DEPTH} levels` };
+    onPath.add(node);
+    stack.push({ node, pointer, depth, exit: true });
+    for (const [key, child] of Object.entries(node)) {
+      if (typeof child === "object" && child !== null) {
+        stack.push({
+          node: child,
+          pointer: `${pointer}/${escapePointer(key)}`,
+          depth: depth + 1,
+          exit: false,
+        });
+      }
+    }
+  }
+  return null;
+}
+
+/** The keys of a `oneOf` whose every branch only requires one key, else `null`. */
+function requiredChoice(schema: unknown): string[] | null {
+  if (!Array.isArray(schema)) return null;
+  const keys: string[] = [];
+  for (const branch of schema as unknown[]) {
+    const required = (branch as { required?: unknown } | null)?.required;
+    if (!Array.isArray(required) || required.length !== 1 || Object.keys(branch as object).length !== 1) {
+      return null;
+    }
+    keys.push(String(required[0]));
+  }
+  return keys;
+}
+
 function describe(value: unknown): string {
   if (value === null) return "null";
+  if (typeof value === "number" && !Number.isFinite(value))
+    return `\`${value}\`, which is not a finite number`;
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a map";
   return `${typeof value} \`${String(value)}\``;

@@ -9,6 +9,8 @@ export interface Pattern {
   readonly source: string;
   /** Unanchored search, as JSON Schema's `pattern` means. */
   test(text: string): boolean;
+  /** Distinct per source: ajv tells compiled patterns apart by it. */
+  toString(): string;
 }
 
 export type PatternResult =
@@ -21,7 +23,9 @@ export function compilePattern(source: string): PatternResult {
   if (hit) return { ok: true, pattern: hit };
   try {
     const re = RE2JS.compile(source);
-    const pattern: Pattern = { source, test: (text) => re.test(text) };
+    // ajv keys compiled patterns by `toString()` and reuses the value under a known key: without a toString
+    // of its own, every pattern would be "[object Object]", and ajv would check them all as the first one.
+    const pattern: Pattern = { source, test: (text) => re.test(text), toString: () => `/${source}/re2` };
     if (cache.size < 10_000) cache.set(source, pattern);
     return { ok: true, pattern };
   } catch (error) {

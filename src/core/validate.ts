@@ -173,6 +173,10 @@ export function checkMandate(m: Mandate, catalog: Catalog | undefined, now: numb
     }
     if (c.enum !== undefined && c.enum.length === 0)
       warn(`${pointer}/enum`, "an empty `enum` can never hold");
+    // `.nan`/`.inf` (YAML) are not JSON: no argument can equal them, and JSON text (a cache key) reads them as null.
+    for (const k of ["const", "enum"] as const) {
+      if (k in c && hasNonFinite(c[k])) error(`${pointer}/${k}`, "`.nan` and `.inf` are not JSON numbers");
+    }
     const nested: [string, Constraint | undefined][] = [
       ["items", c.items],
       ["contains", c.contains],
@@ -188,4 +192,10 @@ export function checkMandate(m: Mandate, catalog: Catalog | undefined, now: numb
     for (const [k, sub] of Object.entries(c.properties ?? {}))
       checkConstraint(sub, `${pointer}/properties/${escapePointer(k)}`);
   }
+}
+
+function hasNonFinite(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return false;
+  return Object.values(value).some(hasNonFinite);
 }
