@@ -33,7 +33,7 @@ export function snapshotArgs(args: unknown): ArgsResult {
     if (!isPlainObject(args)) {
       return { ok: false, item: reject("", args, "arguments must be a JSON object") };
     }
-    return { ok: true, value: copy(args, "", 0, budget) as Readonly<Record<string, unknown>> };
+    return { ok: true, value: copy(args, [], 0, budget) as Readonly<Record<string, unknown>> };
   } catch (error) {
     if (error instanceof RejectedArgs) return { ok: false, item: error.item };
     // Reading the value threw (a revoked Proxy, a throwing trap): whatever it is, it is not plain data.
@@ -47,86 +47,109 @@ class RejectedArgs extends Error {
   }
 }
 
+/**
+ * The walk keeps the keys leading to the current value on a stack and turns them into a JSON Pointer only when a
+ * value is rejected: building a path string for every accepted value would cost more than the decision itself.
+ */
 function copy(
   value: unknown,
-  path: string,
+  stack: (string | number)[],
   depth: number,
   budget: { nodes: number; chars: number },
 ): unknown {
   if (++budget.nodes > ARGUMENT_LIMITS.maxNodes) {
-    throw new RejectedArgs(
-      reject(path, "…", `arguments have more than ${ARGUMENT_LIMITS.maxNodes} values (limit)`),
-    );
+    throw rejected(stack, "…", () => `arguments have more than ${ARGUMENT_LIMITS.maxNodes} values (limit)`);
   }
   switch (typeof value) {
     case "string":
-      countChars(value.length, path, budget);
+      countChars(value.length, stack, budget);
       return value;
     case "boolean":
       return value;
     case "number":
       if (!Number.isFinite(value)) {
-        throw new RejectedArgs(
-          reject(path, String(value), `${where(path)} is ${String(value)}; only finite numbers are accepted`),
+        throw rejected(
+          stack,
+          String(value),
+          (path) => `${where(path)} is ${String(value)}; only finite numbers are accepted`,
         );
       }
       return value === 0 ? 0 : value;
     case "object": {
       if (value === null) return null;
       if (depth >= ARGUMENT_LIMITS.maxDepth) {
-        throw new RejectedArgs(
-          reject(path, "…", `arguments are nested deeper than ${ARGUMENT_LIMITS.maxDepth} levels (limit)`),
+        throw rejected(
+          stack,
+          "…",
+          () => `arguments are nested deeper than ${ARGUMENT_LIMITS.maxDepth} levels (limit)`,
         );
       }
       if (Array.isArray(value)) {
         const out: unknown[] = [];
         for (let i = 0; i < value.length; i++) {
+          stack.push(i);
           const descriptor = Object.getOwnPropertyDescriptor(value, i);
           if (descriptor === undefined || !("value" in descriptor)) {
-            throw new RejectedArgs(reject(`${path}/${i}`, "…", `${where(`${path}/${i}`)} is not plain data`));
+            throw rejected(stack, "…", (path) => `${where(path)} is not plain data`);
           }
-          out.push(copy(descriptor.value, `${path}/${i}`, depth + 1, budget));
+          out.push(copy(descriptor.value, stack, depth + 1, budget));
+          stack.pop();
         }
         return Object.freeze(out);
       }
       if (!isPlainObject(value)) {
-        throw new RejectedArgs(
-          reject(path, describe(value), `${where(path)} is not plain JSON data (${describe(value)})`),
+        throw rejected(
+          stack,
+          describe(value),
+          (path) => `${where(path)} is not plain JSON data (${describe(value)})`,
         );
       }
       const out: Record<string, unknown> = {};
       for (const key of Reflect.ownKeys(value)) {
         if (typeof key === "symbol") continue;
-        const child = `${path}/${escapePointer(key)}`;
-        if (FORBIDDEN_KEYS.has(key)) {
-          throw new RejectedArgs(reject(child, key, `key \`${key}\` is not allowed in arguments`));
-        }
+        stack.push(key);
+        if (FORBIDDEN_KEYS.has(key))
+          throw rejected(stack, key, () => `key \`${key}\` is not allowed in arguments`);
         const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
-        if (!descriptor.enumerable) continue;
-        if (!("value" in descriptor)) {
-          throw new RejectedArgs(reject(child, "…", `${where(child)} is a getter, not plain data`));
+        if (descriptor.enumerable) {
+          if (!("value" in descriptor))
+            throw rejected(stack, "…", (path) => `${where(path)} is a getter, not plain data`);
+          countChars(key.length, stack, budget);
+          if (descriptor.value !== undefined) out[key] = copy(descriptor.value, stack, depth + 1, budget);
         }
-        countChars(key.length, child, budget);
-        if (descriptor.value === undefined) continue;
-        out[key] = copy(descriptor.value, child, depth + 1, budget);
+        stack.pop();
       }
       return Object.freeze(out);
     }
     default:
-      throw new RejectedArgs(
-        reject(path, typeof value, `${where(path)} is a ${typeof value}, which JSON cannot carry`),
+      throw rejected(
+        stack,
+        typeof value,
+        (path) => `${where(path)} is a ${typeof value}, which JSON cannot carry`,
       );
   }
 }
 
 /** Strings and keys count together toward `maxChars`. */
-function countChars(n: number, path: string, budget: { chars: number }): void {
+function countChars(n: number, stack: readonly (string | number)[], budget: { chars: number }): void {
   budget.chars += n;
   if (budget.chars > ARGUMENT_LIMITS.maxChars) {
-    throw new RejectedArgs(
-      reject(path, "…", `arguments hold more than ${ARGUMENT_LIMITS.maxChars} characters (limit)`),
+    throw rejected(
+      stack,
+      "…",
+      () => `arguments hold more than ${ARGUMENT_LIMITS.maxChars} characters (limit)`,
     );
   }
+}
+
+function rejected(
+  stack: readonly (string | number)[],
+  exercised: unknown,
+  message: (path: string) => string,
+): RejectedArgs {
+  let path = "";
+  for (const key of stack) path += `/${typeof key === "number" ? key : escapePointer(key)}`;
+  return new RejectedArgs(reject(path, exercised, message(path)));
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -3,7 +3,7 @@ import { compileConstraint, type ValueCheck } from "./constraint.js";
 import type { RuleEffect, RuleRef } from "./decision.js";
 import { parseDuration, parseInstant } from "./duration.js";
 import { compileGlob, isGlob } from "./glob.js";
-import { escapePointer, MandateError, type MandateIssue } from "./issue.js";
+import { escapePointer, MandateError, type MandateIssue, pointerToField } from "./issue.js";
 import { validateMandate } from "./load.js";
 import type { Mandate, Rule } from "./mandate.js";
 
@@ -26,12 +26,18 @@ export interface CompiledBudget {
   readonly pointer: string;
   readonly calls: number | null;
   readonly sum: readonly (readonly [arg: string, limit: number])[];
+  /** Charge keys and rule pointers, built once: `#calls` and each summed argument's (window suffix added per call). */
+  readonly callsKey: string;
+  readonly sumKeys: readonly { readonly key: string; readonly rule: string; readonly label: string }[];
   /** Window length in ms, or `null` for the mandate's whole life. */
   readonly perMs: number | null;
 }
 
 export interface CompiledRule {
   readonly ref: RuleRef;
+  /** How messages name the rule (`allow[2]`, `deny[0] (\`no-updates\`)`); built once, used on every decision. */
+  readonly name: string;
+  readonly reason: string;
   readonly selectors: readonly string[];
   readonly match: (tool: string) => boolean;
   readonly args: readonly CompiledArg[];
@@ -76,7 +82,8 @@ export function compile(mandate: Mandate | unknown, opts: CompileOptions = {}): 
 
   const rules: CompiledRule[] = [];
   for (const effect of ["deny", "allow", "ask"] as const) {
-    for (const [index, rule] of (m[effect] ?? []).entries()) rules.push(compileRule(rule, effect, index));
+    for (const [index, rule] of (m[effect] ?? []).entries())
+      rules.push(compileRule(m.id, rule, effect, index));
   }
   const catalog = opts.catalog ?? null;
   const plans = new Map<string, ToolPlan>();
@@ -109,7 +116,7 @@ export function compile(mandate: Mandate | unknown, opts: CompileOptions = {}): 
   });
 }
 
-function compileRule(rule: Rule, effect: RuleEffect, index: number): CompiledRule {
+function compileRule(mandateId: string, rule: Rule, effect: RuleEffect, index: number): CompiledRule {
   const pointer = `/${effect}/${index}`;
   const selectors = rule.tool !== undefined ? [rule.tool] : [...(rule.tools ?? [])];
   const matchers = selectors.map(compileGlob);
@@ -127,10 +134,24 @@ function compileRule(rule: Rule, effect: RuleEffect, index: number): CompiledRul
         calls: b.calls ?? null,
         sum: Object.entries(b.sum ?? {}),
         perMs: b.per === undefined ? null : parseDuration(b.per)!,
+        callsKey: `${mandateId}#${pointer}/budget/calls`,
+        sumKeys: Object.keys(b.sum ?? {}).map((arg) => {
+          const p = `${pointer}/budget/sum/${escapePointer(arg)}`;
+          return { key: `${mandateId}#${p}`, rule: p, label: `sum of ${arg}` };
+        }),
       }
     : null;
+  const ref: RuleRef = { effect, index, pointer, ...(rule.id === undefined ? {} : { id: rule.id }) };
+  const name = ruleName(ref);
   return {
-    ref: { effect, index, pointer, ...(rule.id === undefined ? {} : { id: rule.id }) },
+    ref,
+    name,
+    reason:
+      effect === "allow"
+        ? `allowed by ${name}`
+        : effect === "ask"
+          ? `needs approval: ${name} covers this call`
+          : `denied by ${name}`,
     selectors,
     match: matchers.length === 1 ? matchers[0]! : (tool) => matchers.some((m) => m(tool)),
     args,
@@ -150,4 +171,11 @@ function buildPlan(tool: string, rules: readonly CompiledRule[], catalogTool: Ca
     ask: mine.filter((r) => r.ref.effect === "ask"),
     secrets,
   });
+}
+
+/** `allow[2]`, or `allow[2] (\`pay-landlord\`)` for a rule with an id. */
+export function ruleName(ref: RuleRef): string {
+  return ref.id === undefined
+    ? pointerToField(ref.pointer)
+    : `${pointerToField(ref.pointer)} (\`${ref.id}\`)`;
 }

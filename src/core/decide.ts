@@ -133,24 +133,20 @@ export function checkCall(
         kind: "policy",
         path: "",
         exercised: tool,
-        message: `${ruleName(rule.ref)} forbids this call of \`${tool}\``,
+        message: `${rule.name} forbids this call of \`${tool}\``,
         rule: rule.ref.pointer,
       };
-      return deny([item], `denied by ${ruleName(rule.ref)}`, rule.ref, args);
+      return deny([item], rule.reason, rule.ref, args);
     }
   }
 
-  for (const list of [plan.allow, plan.ask]) {
-    for (const rule of list) {
+  for (let l = 0; l < 2; l++) {
+    for (const rule of l === 0 ? plan.allow : plan.ask) {
       if (!argsHold(rule, args)) continue;
       const charges = rule.budget ? budgetCharges(compiled.id, rule, args, now) : EMPTY;
       if (charges === null || overBudget(charges, context.usage) !== null) continue;
       const verdict = rule.ref.effect === "allow" ? "allow" : "ask";
-      const reason =
-        verdict === "allow"
-          ? `allowed by ${ruleName(rule.ref)}`
-          : `needs approval: ${ruleName(rule.ref)} covers this call`;
-      return done(verdict, EMPTY, rule.ref, reason, charges, args);
+      return done(verdict, EMPTY, rule.ref, rule.reason, charges, args);
     }
   }
 
@@ -217,7 +213,7 @@ function explainRule(
           kind: "argument",
           path,
           exercised: null,
-          message: `\`${a.name}\` is missing; ${ruleName(rule.ref)} grants this tool only with \`${a.name}\` given`,
+          message: `\`${a.name}\` is missing; ${rule.name} grants this tool only with \`${a.name}\` given`,
           rule: a.pointer,
         });
       }
@@ -245,7 +241,7 @@ function explainRule(
           kind: "argument",
           path: `/${escapePointer(arg)}`,
           exercised: secrets.has(arg) ? REDACTED : (v ?? null),
-          message: `\`${arg}\` must be a number ≥ 0: ${ruleName(rule.ref)} budgets its sum`,
+          message: `\`${arg}\` must be a number ≥ 0: ${rule.name} budgets its sum`,
           rule: `${rule.budget.pointer}/sum/${escapePointer(arg)}`,
         });
       }
@@ -304,29 +300,23 @@ function budgetCharges(
     windowEnds = start + b.perMs;
     suffix = `@${start}`;
   }
-  const base = `${mandateId}#${b.pointer}`;
   const charges: BudgetCharge[] = [];
-  if (b.calls !== null)
+  if (b.calls !== null) {
     charges.push({
-      key: `${base}/calls${suffix}`,
+      key: b.callsKey + suffix,
       limit: b.calls,
       amount: 1,
       windowEnds,
       label: "calls",
       rule: `${b.pointer}/calls`,
     });
-  for (const [arg, limit] of b.sum) {
+  }
+  for (let i = 0; i < b.sum.length; i++) {
+    const [arg, limit] = b.sum[i]!;
     const v = args[arg];
     if (typeof v !== "number" || v < 0) return null;
-    const p = `${b.pointer}/sum/${escapePointer(arg)}`;
-    charges.push({
-      key: `${mandateId}#${p}${suffix}`,
-      limit,
-      amount: v,
-      windowEnds,
-      label: `sum of ${arg}`,
-      rule: p,
-    });
+    const k = b.sumKeys[i]!;
+    charges.push({ key: k.key + suffix, limit, amount: v, windowEnds, label: k.label, rule: k.rule });
   }
   return charges;
 }
@@ -363,12 +353,6 @@ function exercisedAt(
     node = (node as Record<string, unknown>)[part];
   }
   return node === undefined ? null : node;
-}
-
-export function ruleName(ref: RuleRef): string {
-  return ref.id === undefined
-    ? pointerToField(ref.pointer)
-    : `${pointerToField(ref.pointer)} (\`${ref.id}\`)`;
 }
 
 function summarise(tool: string, items: readonly AuthorityDeltaItem[]): string {
