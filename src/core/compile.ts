@@ -16,6 +16,9 @@ export interface CompileOptions {
 
 export interface CompiledArg {
   readonly name: string;
+  /** JSON Pointer to the argument in a call (`/amount`). */
+  readonly path: string;
+  /** JSON Pointer to its constraint in the mandate (`/allow/2/args/amount`). */
   readonly pointer: string;
   readonly check: ValueCheck;
   readonly optional: boolean;
@@ -122,6 +125,7 @@ function compileRule(mandateId: string, rule: Rule, effect: RuleEffect, index: n
   const matchers = selectors.map(compileGlob);
   const args = Object.entries(rule.args ?? {}).map(([name, c]) => ({
     name,
+    path: `/${escapePointer(name)}`,
     pointer: `${pointer}/args/${escapePointer(name)}`,
     check: compileConstraint(c),
     optional: c.optional === true,

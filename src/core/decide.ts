@@ -189,7 +189,11 @@ function closestDelta(
   usage: ReadonlyMap<string, number> | undefined,
 ): AuthorityDeltaItem[] {
   let best: AuthorityDeltaItem[] | null = null;
-  for (const rule of [...plan.allow, ...plan.ask]) {
+  for (const rule of plan.allow.length === 0
+    ? plan.ask
+    : plan.ask.length === 0
+      ? plan.allow
+      : [...plan.allow, ...plan.ask]) {
     const items = explainRule(mandateId, rule, args, now, usage, plan.secrets);
     if (items.length > 0 && (best === null || items.length < best.length)) best = items;
   }
@@ -206,7 +210,7 @@ function explainRule(
 ): AuthorityDeltaItem[] {
   const items: AuthorityDeltaItem[] = [];
   for (const a of rule.args) {
-    const path = `/${escapePointer(a.name)}`;
+    const path = a.path;
     if (!Object.hasOwn(args, a.name)) {
       if (!a.optional) {
         items.push({
