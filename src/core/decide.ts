@@ -21,6 +21,7 @@ export interface CheckedCall {
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);
+const EMPTY_SET: ReadonlySet<string> = new Set();
 
 /**
  * Decides one call against a compiled mandate. Pure and deterministic (DESIGN.md §4): no I/O, never throws
@@ -253,26 +254,28 @@ function explainRule(
     return items;
   }
   const over = overBudget(charges, usage);
-  if (over) {
-    const { charge } = over;
-    const arg = charge.label.replace(/^sum of /, "");
-    // A secret's amount (and what earlier calls spent of it) must not leak through the budget item.
-    items.push(
-      charge.label !== "calls" && secrets.has(arg)
-        ? {
-            ...budgetItem(charge, over.used),
-            exercised: REDACTED,
-            granted: { limit: charge.limit },
-            message: `budget exceeded: ${charge.label} (secret) would pass its limit ${charge.limit}`,
-          }
-        : budgetItem(charge, over.used),
-    );
-  }
+  if (over) items.push(budgetItem(over.charge, over.used, secrets));
   return items;
 }
 
 /** The delta item for a charge that does not fit; also used by the Guard when an atomic reservation is refused. */
-export function budgetItem(charge: BudgetCharge, used: number): AuthorityDeltaItem {
+export function budgetItem(
+  charge: BudgetCharge,
+  used: number,
+  secrets: ReadonlySet<string> = EMPTY_SET,
+): AuthorityDeltaItem {
+  const arg = charge.label.replace(/^sum of /, "");
+  if (charge.label !== "calls" && secrets.has(arg)) {
+    // A secret's amount (and what earlier calls spent of it) must not leak through the budget item.
+    return {
+      kind: "budget",
+      path: `/${escapePointer(arg)}`,
+      exercised: REDACTED,
+      granted: { limit: charge.limit },
+      message: `budget exceeded: ${charge.label} (secret) would pass its limit ${charge.limit}`,
+      rule: charge.rule,
+    };
+  }
   const left = Math.max(0, charge.limit - used);
   const window = charge.windowEnds === null ? "" : ` in this window (until ${iso(charge.windowEnds)})`;
   const message =
@@ -281,7 +284,7 @@ export function budgetItem(charge: BudgetCharge, used: number): AuthorityDeltaIt
       : `budget exceeded: ${charge.label} would reach ${used + charge.amount} > ${charge.limit} (${left} left${window})`;
   return {
     kind: "budget",
-    path: charge.label === "calls" ? "" : `/${escapePointer(charge.label.replace(/^sum of /, ""))}`,
+    path: charge.label === "calls" ? "" : `/${escapePointer(arg)}`,
     exercised: used + charge.amount,
     granted: { limit: charge.limit, used },
     message,

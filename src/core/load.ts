@@ -191,7 +191,7 @@ function schemaIssues(errors: readonly ErrorObject[], map: SourceMap, file: stri
         `\`${JSON.stringify(e.data)?.slice(0, 60)}\` is not a valid value here`,
       );
     } else {
-      issue = at(map, file, e.instancePath, e.message ?? "invalid value");
+      issue = at(map, file, e.instancePath, limitMessage(e) ?? e.message ?? "invalid value");
     }
     const id = `${issue.pointer}|${issue.message}`;
     if (seen.has(id)) continue;
@@ -269,4 +269,34 @@ function describe(value: unknown): string {
 function yamlMessage(message: string): string {
   const first = message.split("\n")[0] ?? message;
   return first.charAt(0).toLowerCase() + first.slice(1).replace(/ at line \d+, column \d+:?$/, "");
+}
+
+/** ajv's bound errors ("must be >= 0") in the loader's words: what was expected and what was given. */
+function limitMessage(e: ErrorObject): string | undefined {
+  const limit = (e.params as { limit?: unknown }).limit;
+  if (typeof limit !== "number") return undefined;
+  const got = `got \`${JSON.stringify(e.data)?.slice(0, 60)}\``;
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+  switch (e.keyword) {
+    case "minimum":
+      return `expected a number ≥ ${limit}, ${got}`;
+    case "maximum":
+      return `expected a number ≤ ${limit}, ${got}`;
+    case "exclusiveMinimum":
+      return `expected a number > ${limit}, ${got}`;
+    case "exclusiveMaximum":
+      return `expected a number < ${limit}, ${got}`;
+    case "minLength":
+      return `expected at least ${plural(limit, "character")}, ${got}`;
+    case "maxLength":
+      return `expected at most ${plural(limit, "character")}, ${got}`;
+    case "minItems":
+      return `expected at least ${plural(limit, "item")}, ${got}`;
+    case "maxItems":
+      return `expected at most ${plural(limit, "item")}, ${got}`;
+    case "minProperties":
+      return `expected at least ${plural(limit, "key")}, ${got}`;
+    default:
+      return undefined;
+  }
 }

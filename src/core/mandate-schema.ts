@@ -92,6 +92,10 @@ export const mandateSchema = {
   description: "The authority a user grants an AI agent for one task.",
   type: "object",
   properties: {
+    $schema: {
+      type: "string",
+      description: "The JSON Schema of this file, for editors; ignored by Mandate.",
+    },
     mandate: { const: 1, description: "Version of the mandate language." },
     id: { type: "string", minLength: 1, maxLength: 200 },
     subject: { type: "string", description: "Who granted it, e.g. `user:alice`." },

@@ -83,6 +83,8 @@ export interface Rule {
 }
 
 export interface Mandate {
+  /** For editors: the JSON Schema of the file. Ignored. */
+  readonly $schema?: string;
   readonly mandate: 1;
   readonly id: string;
   /** Who granted it (`user:alice`). */

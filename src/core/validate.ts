@@ -42,8 +42,8 @@ export function checkMandate(m: Mandate, catalog: Catalog | undefined, now: numb
       );
     }
   }
-  if (m.ttl !== undefined && parseDuration(m.ttl) === undefined) {
-    error("/ttl", `\`${m.ttl}\` is not a duration (e.g. \`15m\`, \`2h\`, \`7d\`, \`PT2H\`)`);
+  if (m.ttl !== undefined && !((parseDuration(m.ttl) ?? 0) > 0)) {
+    error("/ttl", `\`${m.ttl}\` is not a duration above zero (e.g. \`15m\`, \`2h\`, \`7d\`, \`PT2H\`)`);
   }
   if (m.ttl !== undefined && m.expires !== undefined) error("/ttl", "give `expires` or `ttl`, not both");
   const expires = m.expires === undefined ? undefined : parseInstant(m.expires);
@@ -130,8 +130,11 @@ export function checkMandate(m: Mandate, catalog: Catalog | undefined, now: numb
     }
     const budget = rule.budget;
     if (budget) {
-      if (budget.per !== undefined && parseDuration(budget.per) === undefined) {
-        error(`${pointer}/budget/per`, `\`${budget.per}\` is not a duration (e.g. \`1h\`, \`1d\`)`);
+      if (budget.per !== undefined && !((parseDuration(budget.per) ?? 0) > 0)) {
+        error(
+          `${pointer}/budget/per`,
+          `\`${budget.per}\` is not a duration above zero (e.g. \`1h\`, \`1d\`)`,
+        );
       }
       if (budget.calls === 0)
         warn(`${pointer}/budget/calls`, "a budget of 0 calls means this rule never covers a call");

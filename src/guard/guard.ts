@@ -179,7 +179,7 @@ export function createGuard(opts: GuardOptions): Guard {
         }
         if (usage.get(reserved.charge.key) === reserved.used) {
           // The store refuses a charge the decider thinks fits: never loop on a disagreement.
-          failedDelta = [budgetItem(reserved.charge, reserved.used)];
+          failedDelta = [budgetItem(reserved.charge, reserved.used, safeSecrets(compiled, decision.tool))];
           break;
         }
         usage.set(reserved.charge.key, reserved.used);
