@@ -10,6 +10,7 @@ import {
   show,
 } from "./json-value.js";
 import type { Constraint } from "./mandate.js";
+import { isMultipleOf } from "./decimal.js";
 import { compilePattern, re2Engine } from "./pattern.js";
 
 /** One way a value broke a constraint. `path` is a JSON Pointer relative to the constrained value. */
@@ -169,10 +170,10 @@ function compileFlat(c: Constraint, implied: JsonType | null): ValueCheck {
     (v, b) => v < b,
     (v, b) => `${v}; the mandate grants only values less than ${b}`,
   );
-  // Same arithmetic as ajv, so the flat and the ajv-compiled paths agree on every input.
+  // Exact decimals, not ajv's float division: 19.99 is a multiple of 0.01 (see decimal.ts).
   num(
     "multipleOf",
-    (v, b) => v / b === parseInt(String(v / b), 10),
+    (v, b) => isMultipleOf(v, b),
     (v, b) => `${v}, not a multiple of ${b}`,
   );
   if (c.minLength !== undefined) {
@@ -341,7 +342,8 @@ function formKeyword(keyword: "path" | "url" | "email", compileForm: (form: neve
 }
 
 function getConstraintAjv(): Ajv {
-  constraintAjv ??= new Ajv({
+  if (constraintAjv) return constraintAjv;
+  constraintAjv = new Ajv({
     allErrors: true,
     verbose: true,
     strictTypes: false,
@@ -354,6 +356,15 @@ function getConstraintAjv(): Ajv {
       formKeyword("email", compileEmailForm as (f: never) => FormCheck),
       { keyword: ["secret", "optional"], schemaType: "boolean" },
     ],
+  });
+  // Nested constraints use the same exact-decimal `multipleOf` as flat ones.
+  constraintAjv.removeKeyword("multipleOf");
+  constraintAjv.addKeyword({
+    keyword: "multipleOf",
+    type: "number",
+    schemaType: "number",
+    errors: false,
+    validate: (step: number, value: number) => isMultipleOf(value, step),
   });
   return constraintAjv;
 }

@@ -5,12 +5,22 @@
  * through ajv with RE2 patterns), and a plain, separate ajv with JavaScript's RegExp.
  */
 import { Ajv, type ValidateFunction } from "ajv";
+import { isMultipleOf } from "../../src/core/decimal.js";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { compileConstraint, impliedType } from "../../src/core/constraint.js";
 import type { Constraint } from "../../src/core/mandate.js";
 
 const plainAjv = new Ajv({ strictTypes: false, allowUnionTypes: true, validateSchema: false });
+// `multipleOf` is exact decimal arithmetic in Mandate (19.99 is a multiple of 0.01), not ajv's float division;
+// decimal.test.ts checks that function on its own.
+plainAjv.removeKeyword("multipleOf");
+plainAjv.addKeyword({
+  keyword: "multipleOf",
+  type: "number",
+  schemaType: "number",
+  validate: (step: number, value: number) => isMultipleOf(value, step),
+});
 const cache = new Map<string, ValidateFunction>();
 
 function ajvHolds(schema: Record<string, unknown>, value: unknown): boolean {
@@ -170,9 +180,11 @@ describe("flat constraints: edges", () => {
     [{ maximum: 1200 }, 1200, true],
     [{ exclusiveMaximum: 1200 }, 1200, false],
     [{ minimum: 0 }, -0, true],
-    [{ multipleOf: 0.1 }, 0.3, false],
+    [{ multipleOf: 0.1 }, 0.3, true],
+    [{ multipleOf: 0.01 }, 19.99, true],
+    [{ multipleOf: 0.01 }, 19.995, false],
     [{ multipleOf: 0.5 }, 1.5, true],
-    [{ multipleOf: 1 }, 1e21, false],
+    [{ multipleOf: 1 }, 1e21, true],
     [{ type: "integer" }, 1.0, true],
     [{ type: "integer" }, 1.5, false],
     [{ minLength: 2 }, "😀", false],

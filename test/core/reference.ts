@@ -8,6 +8,7 @@
  * the forms are judged by the forms' own functions (tested on their own).
  */
 import { Ajv, type ValidateFunction } from "ajv";
+import { isMultipleOf } from "../../src/core/decimal.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ToolDefinition } from "../../src/core/catalog.js";
 import type { DeltaKind, Verdict } from "../../src/core/decision.js";
@@ -75,6 +76,15 @@ const DURATION_UNITS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_0
 
 // `validateSchema: false`: a mandate may repeat an `enum` value, which the meta-schema forbids.
 const ajv = new Ajv({ strictTypes: false, allowUnionTypes: true, validateSchema: false });
+// `multipleOf` is exact decimal arithmetic in Mandate (19.99 is a multiple of 0.01), not ajv's float division;
+// decimal.test.ts checks that function on its own.
+ajv.removeKeyword("multipleOf");
+ajv.addKeyword({
+  keyword: "multipleOf",
+  type: "number",
+  schemaType: "number",
+  validate: (step: number, value: number) => isMultipleOf(value, step),
+});
 const validators = new Map<string, ValidateFunction>();
 
 /** Does `value` satisfy this one-keyword JSON Schema? */
