@@ -23,7 +23,7 @@ export type ArgsResult =
 
 /**
  * Copies the arguments into plain, deep-frozen JSON data, or says why they are not acceptable. The copy is
- * what gets checked and what the tool receives, so getters, proxies or later mutation by the caller cannot
+ * what gets checked and what the tool receives, so accessors, proxies or later mutation by the caller cannot
  * change a value between the check and its use. `-0` becomes `0`; properties whose value is `undefined`
  * are dropped (as JSON would).
  */
@@ -84,15 +84,15 @@ function copy(
           () => `arguments are nested deeper than ${ARGUMENT_LIMITS.maxDepth} levels (limit)`,
         );
       }
+      // Each property is read exactly once, directly: an accessor runs once and the value it returned is what
+      // is checked and what the tool receives. (Reading descriptors instead would cost more than the decision.)
       if (Array.isArray(value)) {
         const out: unknown[] = [];
         for (let i = 0; i < value.length; i++) {
           stack.push(i);
-          const descriptor = Object.getOwnPropertyDescriptor(value, i);
-          if (descriptor === undefined || !("value" in descriptor)) {
-            throw rejected(stack, "…", (path) => `${where(path)} is not plain data`);
-          }
-          out.push(copy(descriptor.value, stack, depth + 1, budget));
+          if (!Object.hasOwn(value, i))
+            throw rejected(stack, "…", (path) => `${where(path)} is a hole, not plain data`);
+          out.push(copy(value[i], stack, depth + 1, budget));
           stack.pop();
         }
         return Object.freeze(out);
@@ -105,18 +105,13 @@ function copy(
         );
       }
       const out: Record<string, unknown> = {};
-      for (const key of Reflect.ownKeys(value)) {
-        if (typeof key === "symbol") continue;
+      for (const key of Object.keys(value)) {
         stack.push(key);
         if (FORBIDDEN_KEYS.has(key))
           throw rejected(stack, key, () => `key \`${key}\` is not allowed in arguments`);
-        const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
-        if (descriptor.enumerable) {
-          if (!("value" in descriptor))
-            throw rejected(stack, "…", (path) => `${where(path)} is a getter, not plain data`);
-          countChars(key.length, stack, budget);
-          if (descriptor.value !== undefined) out[key] = copy(descriptor.value, stack, depth + 1, budget);
-        }
+        countChars(key.length, stack, budget);
+        const child = value[key];
+        if (child !== undefined) out[key] = copy(child, stack, depth + 1, budget);
         stack.pop();
       }
       return Object.freeze(out);

@@ -39,45 +39,19 @@ export function checkCall(
   const started = performance.now();
   const tool = typeof call?.tool === "string" ? call.tool : "";
   const callId = typeof call?.callId === "string" ? call.callId : "";
-  const done = (
-    verdict: Verdict,
-    delta: readonly AuthorityDeltaItem[],
-    rule: RuleRef | null,
-    reason: string,
-    charges: readonly BudgetCharge[] = EMPTY,
-    args: CheckedCall["args"] = null,
-  ): CheckedCall => ({
-    decision: {
-      verdict,
-      delta,
-      rule,
-      mandateId: compiled.id,
-      tool,
-      callId,
-      mode: compiled.mode,
-      charges,
-      reason,
-      elapsedUs: (performance.now() - started) * 1000,
-    },
-    args,
-  });
-  const deny = (
-    items: readonly AuthorityDeltaItem[],
-    reason?: string,
-    rule: RuleRef | null = null,
-    args: CheckedCall["args"] = null,
-  ): CheckedCall => done("deny", items, rule, reason ?? summarise(tool, items), EMPTY, args);
+  const f: Frame = { compiled, started, tool, callId };
 
   if (tool === "") {
-    return deny([{ kind: "scope", path: "", exercised: call?.tool, message: "the call names no tool" }]);
+    return refuse(f, [{ kind: "scope", path: "", exercised: call?.tool, message: "the call names no tool" }]);
   }
   const snap = snapshotArgs(call.args ?? {});
-  if (!snap.ok) return deny([snap.item]);
+  if (!snap.ok) return refuse(f, [snap.item]);
   const args = snap.value;
 
   const catalogTool = compiled.catalog ? compiled.catalog.tools.get(tool) : undefined;
   if (compiled.catalog && !catalogTool) {
-    return deny(
+    return refuse(
+      f,
       [{ kind: "scope", path: "", exercised: tool, message: `tool \`${tool}\` is not in the catalog` }],
       undefined,
       null,
@@ -88,7 +62,8 @@ export function checkCall(
   if (catalogTool) {
     const failures = catalogTool.check(args);
     if (failures.length > 0) {
-      return deny(
+      return refuse(
+        f,
         failures.map((f) => ({
           kind: "argument",
           path: f.path,
@@ -113,19 +88,19 @@ export function checkCall(
       exercised: String(now),
       message: `the time of the call (${String(now)}) is not a valid time`,
     };
-    return deny([item], undefined, null, args);
+    return refuse(f, [item], undefined, null, args);
   }
   if (compiled.validUntil !== null && now >= compiled.validUntil) {
     const item = expiry(now, `the mandate expired at ${iso(compiled.validUntil)}`, {
       expires: iso(compiled.validUntil),
     });
-    return deny([item], undefined, null, args);
+    return refuse(f, [item], undefined, null, args);
   }
   if (compiled.validFrom !== null && now < compiled.validFrom) {
     const item = expiry(now, `the mandate is not valid before ${iso(compiled.validFrom)}`, {
       notBefore: iso(compiled.validFrom),
     });
-    return deny([item], undefined, null, args);
+    return refuse(f, [item], undefined, null, args);
   }
 
   for (const rule of plan.deny) {
@@ -137,7 +112,7 @@ export function checkCall(
         message: `${rule.name} forbids this call of \`${tool}\``,
         rule: rule.ref.pointer,
       };
-      return deny([item], rule.reason, rule.ref, args);
+      return refuse(f, [item], rule.reason, rule.ref, args);
     }
   }
 
@@ -147,12 +122,13 @@ export function checkCall(
       const charges = rule.budget ? budgetCharges(compiled.id, rule, args, now) : EMPTY;
       if (charges === null || overBudget(charges, context.usage) !== null) continue;
       const verdict = rule.ref.effect === "allow" ? "allow" : "ask";
-      return done(verdict, EMPTY, rule.ref, rule.reason, charges, args);
+      return finish(f, verdict, EMPTY, rule.ref, rule.reason, charges, args);
     }
   }
 
   if (plan.allow.length === 0 && plan.ask.length === 0) {
-    return deny(
+    return refuse(
+      f,
       [
         {
           kind: "tool",
@@ -166,7 +142,51 @@ export function checkCall(
       args,
     );
   }
-  return deny(closestDelta(compiled.id, plan, args, now, context.usage), undefined, null, args);
+  return refuse(f, closestDelta(compiled.id, plan, args, now, context.usage), undefined, null, args);
+}
+
+/** What every exit of `checkCall` needs; one object instead of closures keeps the hot path allocation-light. */
+interface Frame {
+  readonly compiled: CompiledMandate;
+  readonly started: number;
+  readonly tool: string;
+  readonly callId: string;
+}
+
+function finish(
+  f: Frame,
+  verdict: Verdict,
+  delta: readonly AuthorityDeltaItem[],
+  rule: RuleRef | null,
+  reason: string,
+  charges: readonly BudgetCharge[],
+  args: CheckedCall["args"],
+): CheckedCall {
+  return {
+    decision: {
+      verdict,
+      delta,
+      rule,
+      mandateId: f.compiled.id,
+      tool: f.tool,
+      callId: f.callId,
+      mode: f.compiled.mode,
+      charges,
+      reason,
+      elapsedUs: (performance.now() - f.started) * 1000,
+    },
+    args,
+  };
+}
+
+function refuse(
+  f: Frame,
+  items: readonly AuthorityDeltaItem[],
+  reason?: string,
+  rule: RuleRef | null = null,
+  args: CheckedCall["args"] = null,
+): CheckedCall {
+  return finish(f, "deny", items, rule, reason ?? summarise(f.tool, items), EMPTY, args);
 }
 
 /** Every constraint of the rule holds (missing optional arguments are skipped). The allow path: no allocation. */
