@@ -93,7 +93,7 @@ interface KeywordCheck {
   /** Applies only to values of this type (JSON Schema semantics); `null`: to every value. */
   readonly applies: JsonType | null;
   test(value: unknown): boolean;
-  message(name: string, value: string, raw: unknown): string;
+  message(name: string, raw: unknown): string;
 }
 
 /** Flat constraints (no nested schemas) become a list of closures: no ajv compile on the hot path of `compile()`. */
@@ -111,28 +111,30 @@ function compileFlat(c: Constraint, implied: JsonType | null): ValueCheck {
       granted: { type: implied ?? c.type },
       applies: null,
       test: (v) => types.some((t) => hasType(v, t)),
-      message: (name, _v, raw) =>
+      message: (name, raw) =>
         `${name} is ${kindOf(raw)}${isScalar(raw) ? ` (${show(raw)})` : ""}; expected ${types.map(article).join(" or ")}`,
     });
   }
   if ("const" in c) {
     const want = c.const;
+    const wantShown = show(want);
     checks.push({
       keyword: "const",
       granted: { const: want },
       applies: null,
       test: (v) => jsonEqual(v, want),
-      message: (name, v) => `${name} is ${v}; the mandate grants only ${show(want)}`,
+      message: (name, raw) => `${name} is ${show(raw)}; the mandate grants only ${wantShown}`,
     });
   }
   if (c.enum !== undefined) {
     const options = c.enum;
+    const optionsShown = options.map(show).join(", ");
     checks.push({
       keyword: "enum",
       granted: { enum: options },
       applies: null,
       test: (v) => options.some((o) => jsonEqual(v, o)),
-      message: (name, v) => `${name} is ${v}; the mandate grants only one of ${options.map(show).join(", ")}`,
+      message: (name, raw) => `${name} is ${show(raw)}; the mandate grants only one of ${optionsShown}`,
     });
   }
   const num = (
@@ -147,7 +149,7 @@ function compileFlat(c: Constraint, implied: JsonType | null): ValueCheck {
       granted: { [keyword]: bound },
       applies: "number",
       test: (v) => test(v as number, bound),
-      message: (name, _v, raw) => `${name} is ${says(String(raw), bound)}`,
+      message: (name, raw) => `${name} is ${says(String(raw), bound)}`,
     });
   };
   num(
@@ -183,7 +185,7 @@ function compileFlat(c: Constraint, implied: JsonType | null): ValueCheck {
       granted: { minLength: b },
       applies: "string",
       test: (v) => codePointLength(v as string) >= b,
-      message: (name, _v, raw) =>
+      message: (name, raw) =>
         `${name} has ${codePointLength(raw as string)} characters; the mandate requires at least ${b}`,
     });
   }
@@ -194,7 +196,7 @@ function compileFlat(c: Constraint, implied: JsonType | null): ValueCheck {
       granted: { maxLength: b },
       applies: "string",
       test: (v) => codePointLength(v as string) <= b,
-      message: (name, _v, raw) =>
+      message: (name, raw) =>
         `${name} has ${codePointLength(raw as string)} characters, above the granted maximum ${b}`,
     });
   }
@@ -207,7 +209,8 @@ function compileFlat(c: Constraint, implied: JsonType | null): ValueCheck {
       granted: { pattern: c.pattern },
       applies: "string",
       test: (v) => re.test(v as string),
-      message: (name, v) => `${name} is ${v}, which does not match the granted pattern \`${re.source}\``,
+      message: (name, raw) =>
+        `${name} is ${show(raw)}, which does not match the granted pattern \`${re.source}\``,
     });
   }
   const forms: [keyof Constraint & ("path" | "url" | "email"), (f: never) => FormCheck][] = [
@@ -224,7 +227,7 @@ function compileFlat(c: Constraint, implied: JsonType | null): ValueCheck {
       granted: { [keyword]: form },
       applies: "string",
       test: (v) => check(v) === null,
-      message: (name, _v, raw) => `${name}: ${check(raw)?.message ?? "outside the granted form"}`,
+      message: (name, raw) => `${name}: ${check(raw)?.message ?? "outside the granted form"}`,
     });
   }
   if (c.minItems !== undefined || c.maxItems !== undefined || c.uniqueItems === true) {
@@ -237,7 +240,7 @@ function compileFlat(c: Constraint, implied: JsonType | null): ValueCheck {
         granted: { minItems: min },
         applies: "array",
         test: (v) => (v as unknown[]).length >= min,
-        message: (name, _v, raw) =>
+        message: (name, raw) =>
           `${name} has ${(raw as unknown[]).length} items; the mandate requires at least ${min}`,
       });
     }
@@ -247,7 +250,7 @@ function compileFlat(c: Constraint, implied: JsonType | null): ValueCheck {
         granted: { maxItems: max },
         applies: "array",
         test: (v) => (v as unknown[]).length <= max,
-        message: (name, _v, raw) =>
+        message: (name, raw) =>
           `${name} has ${(raw as unknown[]).length} items, above the granted maximum ${max}`,
       });
     }
@@ -272,13 +275,12 @@ function compileFlat(c: Constraint, implied: JsonType | null): ValueCheck {
   return {
     holds,
     explain(value, name, secret) {
-      const shown = show(value);
       const exercised = secret ? REDACTED : value;
       // A value of the wrong type is reported once, as a type error; its other keywords do not apply.
       if (typeCheck && !typeCheck.test(value)) {
         const message = secret
           ? `${name} (secret) is not of the granted type`
-          : typeCheck.message(name, shown, value);
+          : typeCheck.message(name, value);
         return [failure(typeCheck, "", exercised, message)];
       }
       const out: ConstraintFailure[] = [];
@@ -287,7 +289,7 @@ function compileFlat(c: Constraint, implied: JsonType | null): ValueCheck {
         // A secret's value must not leak through a message (a bound, a length, a form's own words).
         const message = secret
           ? `${name} (secret) is outside the granted \`${k.keyword}\``
-          : k.message(name, shown, value);
+          : k.message(name, value);
         out.push(failure(k, "", exercised, message));
       }
       return out;

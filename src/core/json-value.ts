@@ -67,7 +67,7 @@ export function show(value: unknown): string {
     text = String(value);
   }
   if (text.length > 80) text = `${text.slice(0, 77)}…`;
-  return `\`${text.replace(/`/g, "'")}\``;
+  return `\`${text.includes("`") ? text.replace(/`/g, "'") : text}\``;
 }
 
 /** What kind of JSON value this is, for messages: `a string`, `an array`. */
