@@ -37,6 +37,28 @@ export function checkCall(
   context: DecideContext = {},
 ): CheckedCall {
   const started = performance.now();
+  try {
+    return judge(compiled, call, context, started);
+  } catch (error) {
+    // A bug here, or a library that throws on a strange value (ajv's deep equality on an own `valueOf` key),
+    // must deny, never escape: `decide` is total.
+    const f: Frame = {
+      compiled,
+      started,
+      tool: typeof call?.tool === "string" ? call.tool : "",
+      callId: typeof call?.callId === "string" ? call.callId : "",
+    };
+    const message = `failed closed: the decision failed (${error instanceof Error ? error.message : String(error)})`;
+    return refuse(f, [{ kind: "policy", path: "", exercised: null, message }], message);
+  }
+}
+
+function judge(
+  compiled: CompiledMandate,
+  call: ToolCall,
+  context: DecideContext,
+  started: number,
+): CheckedCall {
   const tool = typeof call?.tool === "string" ? call.tool : "";
   const callId = typeof call?.callId === "string" ? call.callId : "";
   const f: Frame = { compiled, started, tool, callId };

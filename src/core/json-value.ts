@@ -45,7 +45,10 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 /** Length in Unicode code points, as JSON Schema's `minLength`/`maxLength` count. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 export function codePointLength(text: string): number {
+  if (!SURROGATE.test(text)) return text.length;
   let n = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -62,7 +65,8 @@ export function codePointLength(text: string): number {
 export function show(value: unknown): string {
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    const head = typeof value === "string" && value.length > 80 ? value.slice(0, 80) : value;
+    text = JSON.stringify(head) ?? String(value);
   } catch {
     text = String(value);
   }

@@ -35,7 +35,17 @@ function utf8Length(text: string): number {
 type Parsed =
   { readonly ok: true; readonly address: string } | { readonly ok: false; readonly reason: string };
 
+let memoIn: string | undefined;
+let memoOut: Parsed | undefined;
 function parse(value: string): Parsed {
+  if (value === memoIn) return memoOut!;
+  const out = parseUncached(value);
+  memoIn = value;
+  memoOut = out;
+  return out;
+}
+
+function parseUncached(value: string): Parsed {
   if (value === "") return { ok: false, reason: "is empty" };
   if (/[<>]/.test(value)) {
     const inner = /<([^<>]*)>/.exec(value)?.[1];

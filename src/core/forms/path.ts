@@ -24,7 +24,17 @@ const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 const LOOKALIKE_SEPARATOR = /[\u2044\u2215\u2216\u29f5\u29f8\u29f9\ufe68\uff0f\uff3c]/u;
 const NON_ASCII = /[^\x00-\x7f]/;
 
+let memoIn: string | undefined;
+let memoOut: Normalised | undefined;
 function analyse(value: string): Normalised {
+  if (value === memoIn) return memoOut!;
+  const out = analyseUncached(value);
+  memoIn = value;
+  memoOut = out;
+  return out;
+}
+
+function analyseUncached(value: string): Normalised {
   if (value.length > MAX_PATH_LENGTH) {
     return { ok: false, reason: `is longer than ${MAX_PATH_LENGTH} characters` };
   }

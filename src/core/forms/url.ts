@@ -121,13 +121,11 @@ export function compileUrlForm(form: UrlForm): FormCheck {
     }
     let url: URL;
     try {
-      url = new URL(value);
+      url = parseUrl(value);
     } catch {
       return { message: `${show(value)} is not an absolute URL; ${expected}` };
     }
     const scheme = url.protocol.slice(0, -1);
-    const normalised = maskedHref(url);
-    const shown = url.password === "" ? show(value) : show(normalised);
     const clauses: string[] = [];
     if (!schemes.has(scheme)) clauses.push(`has scheme ${show(scheme)}, expected ${schemeList}`);
     const userinfo = url.username !== "" || url.password !== "" || rawAuthority(value, scheme).includes("@");
@@ -154,6 +152,8 @@ export function compileUrlForm(form: UrlForm): FormCheck {
       } else if (!ports.has(port)) clauses.push(`has port ${show(String(port))}, expected ${portList}`);
     }
     if (clauses.length === 0) return null;
+    const normalised = maskedHref(url);
+    const shown = url.password === "" ? show(value) : show(normalised);
     return { message: `${shown} ${clauses.join("; ")}`, normalised };
   };
 }
@@ -164,4 +164,15 @@ function decodeSafely(text: string): string {
   } catch {
     return text;
   }
+}
+
+// One-entry memo (the URL is never mutated): a deny and an allow rule often check the same value.
+let lastUrlIn: string | undefined;
+let lastUrl: URL | undefined;
+function parseUrl(value: string): URL {
+  if (value === lastUrlIn) return lastUrl!;
+  const url = new URL(value);
+  lastUrlIn = value;
+  lastUrl = url;
+  return url;
 }
