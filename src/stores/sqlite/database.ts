@@ -1,3 +1,5 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { SCHEMA_MIGRATIONS } from "./schema.js";
 
@@ -31,6 +33,8 @@ export function openDatabase(path: string, opts: SqliteOptions = {}): Database.D
       `invalid \`durability\` \`${String(durability)}\`: expected \`process\` or \`power\``,
     );
   }
+  // A store at `.mandate/audit.db` should not need the folder made by hand first.
+  if (path !== ":memory:" && path !== "") mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   try {
     // First, so that switching to WAL and migrating wait for other processes instead of failing.
