@@ -32,7 +32,7 @@ function utf8Length(text: string): number {
   return bytes;
 }
 
-type Parsed =
+export type Parsed =
   { readonly ok: true; readonly address: string } | { readonly ok: false; readonly reason: string };
 
 let memoIn: string | undefined;
@@ -45,8 +45,28 @@ function parse(value: string): Parsed {
   return out;
 }
 
+/**
+ * Addresses already in normal form, the common case: a dot-atom local part of plain ASCII and a lowercase
+ * letter-digit-hyphen domain whose last label starts with a letter (so it cannot be an IPv4 address) and with no
+ * `xn--` label (those go through IDNA below). For these the checks below could not refuse or change anything
+ * but the lengths, which are checked here.
+ */
+const PLAIN_ADDRESS =
+  /^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:(?!xn--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?!xn--)[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
 function parseUncached(value: string): Parsed {
   if (value === "") return { ok: false, reason: "is empty" };
+  if (PLAIN_ADDRESS.test(value)) {
+    const at = value.indexOf("@");
+    if (at <= MAX_LOCAL && value.length - at - 1 <= MAX_DOMAIN && value.length <= MAX_ADDRESS) {
+      return { ok: true, address: value };
+    }
+  }
+  return parseSlow(value);
+}
+
+/** The full parse; exported for the test that checks the fast path against it. */
+export function parseSlow(value: string): Parsed {
   if (/[<>]/.test(value)) {
     const inner = /<([^<>]*)>/.exec(value)?.[1];
     const like = inner !== undefined && inner.includes("@") ? ` like ${show(inner.trim())}` : "";

@@ -10,7 +10,7 @@ import { type FormCheck, FormSpecError, describeType, orList, show } from "./for
 /** Longer values are rejected rather than normalised (Linux PATH_MAX). */
 export const MAX_PATH_LENGTH = 4096;
 
-type Normalised =
+export type Normalised =
   { readonly ok: true; readonly path: string } | { readonly ok: false; readonly reason: string };
 
 const CONTROL = /[\p{Cc}\p{Cs}]/u;
@@ -34,10 +34,23 @@ function analyse(value: string): Normalised {
   return out;
 }
 
+/**
+ * Paths already in normal form and plain ASCII, the common case: `/`-separated segments of letters, digits,
+ * `_`, `-` and inner dots. No segment can be `.`, `..`, empty, or end in a dot, so the value is its own
+ * normal form and the checks below could not refuse it.
+ */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_-](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)+$/;
+
 function analyseUncached(value: string): Normalised {
   if (value.length > MAX_PATH_LENGTH) {
     return { ok: false, reason: `is longer than ${MAX_PATH_LENGTH} characters` };
   }
+  if (PLAIN_PATH.test(value)) return { ok: true, path: value };
+  return analyseSlow(value);
+}
+
+/** The full analysis; exported for the test that checks the fast path against it. */
+export function analyseSlow(value: string): Normalised {
   const control = CONTROL.exec(value);
   if (control !== null) {
     const what = control[0] === "\0" ? "a NUL byte" : "a control character";

@@ -1,0 +1,44 @@
+import fc from "fast-check";
+import { expect, test } from "vitest";
+import { normaliseEmail, parseSlow } from "../../../src/core/forms/email.js";
+import { analyseSlow, normalisePath } from "../../../src/core/forms/path.js";
+
+// The forms answer plain ASCII values without the full analysis; these properties hold the shortcut to the
+// full analysis on values built to sit on both sides of the shortcut's edge.
+const char = (alphabet: string) => fc.constantFrom(...alphabet.split(""));
+const word = (alphabet: string, max = 8) =>
+  fc.array(char(alphabet), { minLength: 0, maxLength: max }).map((cs) => cs.join(""));
+
+test("plain paths: the shortcut agrees with the full analysis", () => {
+  const segment = word("ab.-_ Z9~%2e/\\", 6);
+  const path = fc
+    .tuple(fc.constantFrom("/", "", "//"), fc.array(segment, { maxLength: 5 }), fc.constantFrom("", "/"))
+    .map(([lead, segs, tail]) => lead + segs.join("/") + tail);
+  fc.assert(
+    fc.property(path, (p) => {
+      const slow = analyseSlow(p);
+      expect(normalisePath(p)).toBe(slow.ok ? slow.path : undefined);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test("plain addresses: the shortcut agrees with the full parse", () => {
+  const local = word('ab.+-_Z9%!"', 6);
+  const label = fc.oneof(
+    word("abz09-", 6),
+    fc.constant("xn--"),
+    fc.constant("xn--bcher-kva"),
+    word("0123", 3),
+    word("ABc", 3),
+  );
+  const domain = fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join("."));
+  const address = fc.tuple(local, domain, fc.constantFrom("", ".")).map(([l, d, dot]) => `${l}@${d}${dot}`);
+  fc.assert(
+    fc.property(address, (a) => {
+      const slow = parseSlow(a);
+      expect(normaliseEmail(a)).toBe(slow.ok ? slow.address : undefined);
+    }),
+    { numRuns: 3000 },
+  );
+});
