@@ -1,7 +1,7 @@
 /**
  * The `email` form: one bare e-mail address (`local@domain`) whose domain is in a set. Anything a mail
  * system could read as a different or a second recipient is rejected rather than interpreted: display
- * names, lists, comments, quoted local parts, source routes, IP-literal domains. See docs/forms.md.
+ * names, lists, comments, quoted local parts, source routes, IP-literal domains. See "Domain forms" in docs/mandate-language.md.
  */
 import type { EmailForm } from "../mandate.js";
 import { type FormCheck, FormSpecError, describeType, orList, show } from "./form.js";

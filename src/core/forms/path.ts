@@ -1,6 +1,6 @@
 /**
  * The `path` form: a file path under one of the granted roots, judged after lexical normalisation with
- * POSIX semantics. The rules (see docs/forms.md) reject every spelling whose meaning depends on who reads
+ * POSIX semantics. The rules (see "Domain forms" in docs/mandate-language.md) reject every spelling whose meaning depends on who reads
  * it, rather than guessing: backslashes, percent-escapes, trailing dots and spaces, look-alike separators.
  * The check is lexical: it cannot see symbolic links inside a root that point outside it.
  */

@@ -1,7 +1,7 @@
 /**
  * The `url` form: an absolute URL whose host is in a set, with an allowed scheme and, optionally, port.
  * Parsed with the WHATWG URL parser (what `fetch` and browsers use); hosts compared after normalisation
- * (see docs/forms.md). Spellings on which URL parsers disagree are rejected rather than judged.
+ * (see "Domain forms" in docs/mandate-language.md). Spellings on which URL parsers disagree are rejected rather than judged.
  */
 import type { UrlForm } from "../mandate.js";
 import { type FormCheck, FormSpecError, describeType, orList, show } from "./form.js";
