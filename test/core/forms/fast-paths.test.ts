@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { expect, test } from "vitest";
 import { normaliseEmail, parseSlow } from "../../../src/core/forms/email.js";
 import { analyseSlow, normalisePath } from "../../../src/core/forms/path.js";
+import { compileUrlForm, compileUrlFormSlow } from "../../../src/core/forms/url.js";
 
 // The forms answer plain ASCII values without the full analysis; these properties hold the shortcut to the
 // full analysis on values built to sit on both sides of the shortcut's edge.
@@ -40,5 +41,57 @@ test("plain addresses: the shortcut agrees with the full parse", () => {
       expect(normaliseEmail(a)).toBe(slow.ok ? slow.address : undefined);
     }),
     { numRuns: 3000 },
+  );
+});
+
+test("plain URLs: the shortcut agrees with the WHATWG parser", () => {
+  const form = { hosts: ["api.example.com", "*.example.org", "b0.a-b.example"], ports: [443, 8443, 80] };
+  const fast = compileUrlForm(form);
+  const slow = compileUrlFormSlow(form);
+  const label = fc.oneof(
+    fc.constantFrom(
+      "api",
+      "example",
+      "com",
+      "org",
+      "a",
+      "b0",
+      "a-b",
+      "xn--bcher-kva",
+      "xn--",
+      "0x7f",
+      "1",
+      "EXAMPLE",
+    ),
+    word("ab0-", 4),
+  );
+  const host = fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join("."));
+  const url = fc
+    .tuple(
+      fc.constantFrom("https://", "http://", "HTTPS://", "https:/", "ftp://", "https://user@"),
+      host,
+      fc.constantFrom("", ".", ":443", ":8443", ":0443", ":99999", ":", ":80"),
+      fc.constantFrom(
+        "",
+        "/",
+        "/v1/pay?x=1",
+        "?q",
+        "#f",
+        "/@evil.example",
+        "@evil.example/",
+        "/a\\b",
+        "/a b",
+        "/\u0000",
+        "/é",
+        "/%2e%2e/",
+        " ",
+      ),
+    )
+    .map(([scheme, h, port, rest]) => scheme + h + port + rest);
+  fc.assert(
+    fc.property(url, (u) => {
+      expect(fast(u) === null).toBe(slow(u) === null);
+    }),
+    { numRuns: 4000 },
   );
 });
