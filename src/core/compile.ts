@@ -89,11 +89,27 @@ export function compile(mandate: Mandate | unknown, opts: CompileOptions = {}): 
       rules.push(compileRule(m.id, rule, effect, index));
   }
   const catalog = opts.catalog ?? null;
-  const plans = new Map<string, ToolPlan>();
-  const named = new Set<string>(catalog ? catalog.tools.keys() : []);
-  if (!catalog) for (const r of rules) for (const s of r.selectors) if (!isGlob(s)) named.add(s);
-  for (const tool of named) plans.set(tool, buildPlan(tool, rules, catalog?.tools.get(tool) ?? null));
+  // Index rules by exact tool name; only globs are matched against names. Compiling against a large catalog then
+  // costs (catalog × globs), not (catalog × rules).
+  const order = new Map<CompiledRule, number>(rules.map((r, i) => [r, i]));
+  const exact = new Map<string, CompiledRule[]>();
+  for (const r of rules) {
+    for (const sel of new Set(r.selectors.filter((x) => !isGlob(x)))) {
+      const list = exact.get(sel);
+      if (list) list.push(r);
+      else exact.set(sel, [r]);
+    }
+  }
   const globRules = rules.filter((r) => r.selectors.some(isGlob));
+  const plans = new Map<string, ToolPlan>();
+  for (const tool of catalog ? catalog.tools.keys() : exact.keys()) {
+    const byName = exact.get(tool) ?? [];
+    const byGlob = globRules.filter((r) => r.match(tool) && !byName.includes(r));
+    if (byName.length === 0 && byGlob.length === 0) continue;
+    const mine =
+      byGlob.length === 0 ? byName : [...byName, ...byGlob].sort((a, b) => order.get(a)! - order.get(b)!);
+    plans.set(tool, buildPlan(tool, mine, catalog?.tools.get(tool) ?? null));
+  }
 
   const issued = m.issued === undefined ? now : parseInstant(m.issued)!;
   const validUntil =
@@ -114,7 +130,7 @@ export function compile(mandate: Mandate | unknown, opts: CompileOptions = {}): 
     warnings: checked.issues,
     planFor(tool: string): ToolPlan {
       // Tools outside the precomputed set can only be reached by globs (and only without a catalog).
-      return plans.get(tool) ?? buildPlan(tool, globRules, null);
+      return plans.get(tool) ?? buildPlan(tool, catalog ? [] : globRules.filter((r) => r.match(tool)), null);
     },
   });
 }
@@ -163,8 +179,8 @@ function compileRule(mandateId: string, rule: Rule, effect: RuleEffect, index: n
   };
 }
 
-function buildPlan(tool: string, rules: readonly CompiledRule[], catalogTool: CatalogTool | null): ToolPlan {
-  const mine = rules.filter((r) => r.match(tool));
+/** The plan for `tool` from the rules that match it, in mandate order. */
+function buildPlan(tool: string, mine: readonly CompiledRule[], catalogTool: CatalogTool | null): ToolPlan {
   const secrets = new Set<string>();
   for (const r of mine) for (const a of r.args) if (a.secret) secrets.add(a.name);
   return Object.freeze({

@@ -2,7 +2,7 @@ import type { Catalog } from "./catalog.js";
 import { impliedType } from "./constraint.js";
 import { parseDuration, parseInstant } from "./duration.js";
 import { validateEmailForm, validatePathForm, validateUrlForm } from "./forms/index.js";
-import { compileGlob, GlobError } from "./glob.js";
+import { compileGlob, GlobError, isGlob } from "./glob.js";
 import { escapePointer, nearest } from "./issue.js";
 import { isJsonObject } from "./json-value.js";
 import type { Constraint, Mandate, Rule } from "./mandate.js";
@@ -91,7 +91,7 @@ export function checkMandate(m: Mandate, catalog: Catalog | undefined, now: numb
         );
       }
       if (catalog) {
-        const hits = [...catalog.tools.keys()].filter(match);
+        const hits = isGlob(s) ? [...catalog.tools.keys()].filter(match) : catalog.tools.has(s) ? [s] : [];
         hits.forEach((h) => matched.add(h));
         if (hits.length === 0) {
           const suggestion = nearest(s, catalog.tools.keys());
