@@ -226,7 +226,7 @@ function compileFlat(c: Constraint, implied: JsonType | null): ValueCheck {
       keyword,
       granted: { [keyword]: form },
       applies: "string",
-      test: (v) => check(v) === null,
+      test: (v) => check.holds(v),
       message: (name, raw) => `${name}: ${check(raw)?.message ?? "outside the granted form"}`,
     });
   }

@@ -4,7 +4,7 @@
  * names, lists, comments, quoted local parts, source routes, IP-literal domains. See "Domain forms" in docs/mandate-language.md.
  */
 import type { EmailForm } from "../mandate.js";
-import { type FormCheck, FormSpecError, describeType, orList, show } from "./form.js";
+import { type FormCheck, formCheck, FormSpecError, describeType, orList, show } from "./form.js";
 import { HostMatcher, type HostPattern, parseHost, parseHostPattern } from "./host.js";
 
 const MAX_ADDRESS = 254;
@@ -187,7 +187,16 @@ export function compileEmailForm(form: EmailForm): FormCheck {
   const { matcher, problems } = compileDomains(form);
   if (problems.length > 0) throw new FormSpecError("email", problems);
   const domainList = orList(form.domains);
-  return (value) => {
+  const holds = (value: unknown): boolean => {
+    if (typeof value !== "string") return false;
+    const result = parse(value);
+    if (!result.ok) return false;
+    return matcher.matches({
+      kind: "domain",
+      name: result.address.slice(result.address.lastIndexOf("@") + 1),
+    });
+  };
+  return formCheck((value) => {
     if (typeof value !== "string") {
       return { message: `expected an e-mail address string at ${domainList}, got ${describeType(value)}` };
     }
@@ -202,5 +211,5 @@ export function compileEmailForm(form: EmailForm): FormCheck {
       message: `${show(value)} has domain ${show(domain)}, expected ${domainList}`,
       normalised: address,
     };
-  };
+  }, holds);
 }

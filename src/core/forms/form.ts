@@ -12,8 +12,20 @@ export interface FormFailure {
   readonly normalised?: string;
 }
 
-/** `null` when the value is within the form. Never throws. */
-export type FormCheck = (value: unknown) => FormFailure | null;
+/**
+ * Called, it returns `null` when the value is within the form, or why not. `holds` answers the same question
+ * without wording a failure: what the allow path and deny rules use. Never throws.
+ */
+export type FormCheck = ((value: unknown) => FormFailure | null) & {
+  readonly holds: (value: unknown) => boolean;
+};
+
+export function formCheck(
+  explain: (value: unknown) => FormFailure | null,
+  holds: (value: unknown) => boolean,
+): FormCheck {
+  return Object.assign(explain, { holds });
+}
 
 /**
  * Thrown by `compile*Form` when the form itself is invalid. The mandate loader should call `validate*Form`

@@ -5,7 +5,7 @@
  * The check is lexical: it cannot see symbolic links inside a root that point outside it.
  */
 import type { PathForm } from "../mandate.js";
-import { type FormCheck, FormSpecError, describeType, orList, show } from "./form.js";
+import { type FormCheck, formCheck, FormSpecError, describeType, orList, show } from "./form.js";
 
 /** Longer values are rejected rather than normalised (Linux PATH_MAX). */
 export const MAX_PATH_LENGTH = 4096;
@@ -145,7 +145,12 @@ export function compilePathForm(form: PathForm): FormCheck {
   if (problems.length > 0) throw new FormSpecError("path", problems);
   const roots = [...new Set(form.under.map(normalisePath).filter((root) => root !== undefined))];
   const expected = `under ${orList(roots)}`;
-  return (value) => {
+  const holds = (value: unknown): boolean => {
+    if (typeof value !== "string") return false;
+    const result = analyse(value);
+    return result.ok && roots.some((root) => isUnder(result.path, root));
+  };
+  return formCheck((value) => {
     if (typeof value !== "string") {
       return { message: `expected a path string ${expected}, got ${describeType(value)}` };
     }
@@ -157,5 +162,5 @@ export function compilePathForm(form: PathForm): FormCheck {
     for (const root of roots) if (isUnder(path, root)) return null;
     const resolves = path === value ? show(value) : `${show(value)} resolves to ${show(path)}, which`;
     return { message: `${resolves} is not ${expected}`, normalised: path };
-  };
+  }, holds);
 }

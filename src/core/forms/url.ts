@@ -4,7 +4,15 @@
  * (see "Domain forms" in docs/mandate-language.md). Spellings on which URL parsers disagree are rejected rather than judged.
  */
 import type { UrlForm } from "../mandate.js";
-import { type FormCheck, FormSpecError, describeType, orList, show } from "./form.js";
+import {
+  type FormCheck,
+  formCheck,
+  type FormFailure,
+  FormSpecError,
+  describeType,
+  orList,
+  show,
+} from "./form.js";
 import { type Host, classifyHostname, compileHostPatterns, parseHost } from "./host.js";
 
 /** Schemes allowed when a form gives none. */
@@ -113,35 +121,37 @@ export function compileUrlForm(form: UrlForm): FormCheck {
   if (parts.problems.length > 0) throw new FormSpecError("url", parts.problems);
   const { hosts, schemes, ports } = parts;
   const full = compileUrlFormFull(parts, form);
-  return (value) => {
-    if (typeof value === "string") {
-      const plain = PLAIN_URL.exec(value);
-      if (plain !== null) {
-        const scheme = plain[1]!;
-        const port = plain[3] === undefined ? DEFAULT_PORTS.get(scheme) : Number(plain[3]);
-        if (
-          port !== undefined &&
-          port <= 65535 &&
-          schemes.has(scheme) &&
-          hosts.matches({ kind: "domain", name: plain[2]! }) &&
-          (ports === undefined || ports.has(port))
-        ) {
-          return null;
-        }
-      }
-    }
-    return full(value);
+  /** For a plain URL the text says everything: `true`/`false`. `undefined`: ask the parser. */
+  const plainAnswer = (value: string): boolean | undefined => {
+    const plain = PLAIN_URL.exec(value);
+    if (plain === null) return undefined;
+    const scheme = plain[1]!;
+    const port = plain[3] === undefined ? DEFAULT_PORTS.get(scheme) : Number(plain[3]);
+    if (port === undefined || port > 65535) return undefined;
+    return (
+      schemes.has(scheme) &&
+      hosts.matches({ kind: "domain", name: plain[2]! }) &&
+      (ports === undefined || ports.has(port))
+    );
   };
+  return formCheck(
+    (value) => (typeof value === "string" && plainAnswer(value) === true ? null : full(value)),
+    (value) => {
+      if (typeof value !== "string") return false;
+      return plainAnswer(value) ?? full(value) === null;
+    },
+  );
 }
 
 /** The check through the WHATWG parser alone; exported for the test that holds the shortcut to it. */
 export function compileUrlFormSlow(form: UrlForm): FormCheck {
   const parts = compileParts(form);
   if (parts.problems.length > 0) throw new FormSpecError("url", parts.problems);
-  return compileUrlFormFull(parts, form);
+  const full = compileUrlFormFull(parts, form);
+  return formCheck(full, (value) => full(value) === null);
 }
 
-function compileUrlFormFull(parts: Parts, form: UrlForm): FormCheck {
+function compileUrlFormFull(parts: Parts, form: UrlForm): (value: unknown) => FormFailure | null {
   const { hosts, schemes, ports } = parts;
   const hostList = orList(form.hosts);
   const schemeList = orList([...schemes]);

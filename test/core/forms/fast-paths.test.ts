@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { expect, test } from "vitest";
-import { normaliseEmail, parseSlow } from "../../../src/core/forms/email.js";
-import { analyseSlow, normalisePath } from "../../../src/core/forms/path.js";
+import { compileEmailForm, normaliseEmail, parseSlow } from "../../../src/core/forms/email.js";
+import { analyseSlow, compilePathForm, normalisePath } from "../../../src/core/forms/path.js";
 import { compileUrlForm, compileUrlFormSlow } from "../../../src/core/forms/url.js";
 
 // The forms answer plain ASCII values without the full analysis; these properties hold the shortcut to the
@@ -93,5 +93,34 @@ test("plain URLs: the shortcut agrees with the WHATWG parser", () => {
       expect(fast(u) === null).toBe(slow(u) === null);
     }),
     { numRuns: 4000 },
+  );
+});
+
+test("`holds` answers as the worded check does, for every form", () => {
+  const url = compileUrlForm({ hosts: ["api.example.com", "*.example.org"], ports: [443] });
+  const path = compilePathForm({ under: ["/home/alice/bills"] });
+  const email = compileEmailForm({ domains: ["example.com"] });
+  const values = fc.oneof(
+    fc.constantFrom(
+      "https://api.example.com/x",
+      "https://API.example.com/x",
+      "https://a.example.org:8443/",
+      "https://user@api.example.com/",
+      "/home/alice/bills/a.txt",
+      "/home/alice/bills/../x",
+      "/home/alice/bills-evil/a",
+      "bob@example.com",
+      "Bob <bob@example.com>",
+      "bob@EXAMPLE.com",
+      "bob@evil.example",
+    ),
+    fc.string(),
+    fc.anything(),
+  );
+  fc.assert(
+    fc.property(values, (v) => {
+      for (const check of [url, path, email]) expect(check.holds(v)).toBe(check(v) === null);
+    }),
+    { numRuns: 2000 },
   );
 });
