@@ -27,8 +27,8 @@ export type ArgsResult =
  * change a value between the check and its use. `-0` becomes `0`; properties whose value is `undefined`
  * are dropped (as JSON would).
  */
-export function snapshotArgs(args: unknown): ArgsResult {
-  const budget = { nodes: 0, chars: 0 };
+export function snapshotArgs(args: unknown, opts: { readonly freeze?: boolean } = {}): ArgsResult {
+  const budget = { nodes: 0, chars: 0, freeze: opts.freeze !== false };
   try {
     if (!isPlainObject(args)) {
       return { ok: false, item: reject("", args, "arguments must be a JSON object") };
@@ -41,6 +41,13 @@ export function snapshotArgs(args: unknown): ArgsResult {
   }
 }
 
+/** What a walk has used so far, and whether it freezes what it copies. */
+interface Budget {
+  nodes: number;
+  chars: number;
+  readonly freeze: boolean;
+}
+
 class RejectedArgs extends Error {
   constructor(readonly item: AuthorityDeltaItem) {
     super(item.message);
@@ -51,12 +58,7 @@ class RejectedArgs extends Error {
  * The walk keeps the keys leading to the current value on a stack and turns them into a JSON Pointer only when a
  * value is rejected: building a path string for every accepted value would cost more than the decision itself.
  */
-function copy(
-  value: unknown,
-  stack: (string | number)[],
-  depth: number,
-  budget: { nodes: number; chars: number },
-): unknown {
+function copy(value: unknown, stack: (string | number)[], depth: number, budget: Budget): unknown {
   if (++budget.nodes > ARGUMENT_LIMITS.maxNodes) {
     throw rejected(stack, "…", () => `arguments have more than ${ARGUMENT_LIMITS.maxNodes} values (limit)`);
   }
@@ -95,7 +97,7 @@ function copy(
           out.push(copy(value[i], stack, depth + 1, budget));
           stack.pop();
         }
-        return Object.freeze(out);
+        return budget.freeze ? Object.freeze(out) : out;
       }
       if (!isPlainObject(value)) {
         throw rejected(
@@ -114,7 +116,7 @@ function copy(
         if (child !== undefined) out[key] = copy(child, stack, depth + 1, budget);
         stack.pop();
       }
-      return Object.freeze(out);
+      return budget.freeze ? Object.freeze(out) : out;
     }
     default:
       throw rejected(

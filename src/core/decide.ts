@@ -28,17 +28,19 @@ const EMPTY_SET: ReadonlySet<string> = new Set();
  * for any input — a malformed call is a denial with a reason.
  */
 export function decide(compiled: CompiledMandate, call: ToolCall, context: DecideContext = {}): Decision {
-  return checkCall(compiled, call, context).decision;
+  // The copy keeps the decision consistent (each value read once); only a copy handed to a tool needs freezing.
+  return checkCall(compiled, call, context, false).decision;
 }
 
 export function checkCall(
   compiled: CompiledMandate,
   call: ToolCall,
   context: DecideContext = {},
+  freeze = true,
 ): CheckedCall {
   const started = performance.now();
   try {
-    return judge(compiled, call, context, started);
+    return judge(compiled, call, context, started, freeze);
   } catch (error) {
     // A bug here, or a library that throws on a strange value (ajv's deep equality on an own `valueOf` key),
     // must deny, never escape: `decide` is total.
@@ -58,6 +60,7 @@ function judge(
   call: ToolCall,
   context: DecideContext,
   started: number,
+  freeze: boolean,
 ): CheckedCall {
   const tool = typeof call?.tool === "string" ? call.tool : "";
   const callId = typeof call?.callId === "string" ? call.callId : "";
@@ -66,7 +69,7 @@ function judge(
   if (tool === "") {
     return refuse(f, [{ kind: "scope", path: "", exercised: call?.tool, message: "the call names no tool" }]);
   }
-  const snap = snapshotArgs(call.args ?? {});
+  const snap = snapshotArgs(call.args ?? {}, { freeze });
   if (!snap.ok) return refuse(f, [snap.item]);
   const args = snap.value;
 

@@ -108,13 +108,14 @@ function maskedHref(url: URL): string {
 
 /**
  * URLs the WHATWG parser would leave as written, the common case: `http(s)://`, a lowercase letter-digit-hyphen
- * host whose last label starts with a letter (not an IPv4 number) and no `xn--` label, an optional decimal
+ * host whose last label starts with a letter (not an IPv4 number), no `xn--` anywhere, an optional decimal
  * port, then a path, query or fragment of visible ASCII (no `\\`, no controls, no spaces). Such a URL has no user info, and its host and port are read off the
  * text. Only a URL that passes is answered this way; any other goes through the parser, which also words
  * the refusal.
  */
+// Labels are written as alphanumeric runs joined by hyphens so that no two ways of matching overlap.
 const PLAIN_URL =
-  /^(https?):\/\/((?:(?!xn--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*(?!xn--)[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?)(?::(\d{1,5}))?(?:[/?#][!-[\]-~]*)?$/;
+  /^(https?):\/\/((?:[a-z0-9]+(?:-+[a-z0-9]+)*\.)*[a-z][a-z0-9]*(?:-+[a-z0-9]+)*)(?::(\d{1,5}))?(?:[/?#][!-[\]-~]*)?$/;
 
 export function compileUrlForm(form: UrlForm): FormCheck {
   const parts = compileParts(form);
@@ -123,6 +124,8 @@ export function compileUrlForm(form: UrlForm): FormCheck {
   const full = compileUrlFormFull(parts, form);
   /** For a plain URL the text says everything: `true`/`false`. `undefined`: ask the parser. */
   const plainAnswer = (value: string): boolean | undefined => {
+    // `xn--` labels need IDNA validation: leave any URL that mentions one to the parser.
+    if (value.length > 2048 || value.includes("xn--")) return undefined;
     const plain = PLAIN_URL.exec(value);
     if (plain === null) return undefined;
     const scheme = plain[1]!;
