@@ -103,9 +103,22 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
       .command("verify")
       .description("re-hash the chain; exit 1 and name the first bad record if it was tampered with"),
   )
+    .option(
+      "--head <hash>",
+      "also require the record with this hash (a head printed earlier): detects a cut-off tail",
+    )
     .option("--json")
-    .action(async (o: { db?: string; jsonl?: string; json?: boolean }) =>
-      set(await auditVerify({ ...sourceOf(o), ...(o.json ? { json: true } : {}) }, io)),
+    .action(async (o: { db?: string; jsonl?: string; json?: boolean; head?: string }) =>
+      set(
+        await auditVerify(
+          {
+            ...sourceOf(o),
+            ...(o.json ? { json: true } : {}),
+            ...(o.head === undefined ? {} : { head: o.head }),
+          },
+          io,
+        ),
+      ),
     );
   source(audit.command("export").description("every record as JSON Lines, chain fields included")).action(
     async (o: { db?: string; jsonl?: string }) => set(await auditExport(sourceOf(o), io)),

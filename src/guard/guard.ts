@@ -218,7 +218,13 @@ export function createGuard(opts: GuardOptions): Guard {
       mode,
       delta,
       rule: decision.rule,
-      reason: decision.reason,
+      // What took effect, in words: a refused reservation or a person's "no" overrides the decider's reason.
+      reason:
+        failedDelta !== null
+          ? failedDelta[0]!.message
+          : approval !== null && !approval.approved
+            ? `not approved: ${approval.reason ?? "no reason given"}`
+            : decision.reason,
       approval,
       outcome: runs ? "pending" : "not_run",
       error: failure,

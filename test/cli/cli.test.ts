@@ -115,6 +115,24 @@ describe("mandate demo and mandate audit", () => {
     expect(exported.out.trim().split("\n")).toHaveLength(14);
   });
 
+  test("audit verify --head: a log cut short after the head was noted is caught", async () => {
+    const copy = join(dir, "cut.db");
+    expect((await run("demo", "--db", copy, "--approve", "no")).code).toBe(0);
+    const ok = await run("audit", "verify", "--db", copy);
+    const head = /head ([0-9a-f]{64})/.exec(ok.out)?.[1];
+    expect(head).toBeDefined();
+    expect((await run("audit", "verify", "--db", copy, "--head", head!)).code).toBe(0);
+    const db = new Database(copy);
+    db.prepare("DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)").run();
+    db.close();
+    // The chain alone still verifies: only the head kept elsewhere shows the cut.
+    expect((await run("audit", "verify", "--db", copy)).code).toBe(0);
+    const cut = await run("audit", "verify", "--db", copy, "--head", head!);
+    expect(cut.code).toBe(1);
+    expect(cut.out).toContain("TRUNCATED");
+    expect((await run("audit", "verify", "--db", copy, "--head", "xyz")).code).toBe(64);
+  });
+
   test("audit verify: exit 0 when intact, 1 naming the first bad record after the file is edited", async () => {
     expect((await run("audit", "verify", "--db", dbPath)).code).toBe(0);
     const db = new Database(dbPath);

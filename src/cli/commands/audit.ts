@@ -117,18 +117,47 @@ function renderEntry(e: AuditEntry, color: ReturnType<typeof paint>): string {
   return lines.join("\n");
 }
 
-export async function auditVerify(opts: AuditSource & { json?: boolean }, io: Output): Promise<number> {
+export async function auditVerify(
+  opts: AuditSource & { json?: boolean; head?: string },
+  io: Output,
+): Promise<number> {
+  if (opts.head !== undefined && !/^[0-9a-f]{8,64}$/.test(opts.head)) {
+    throw new CliError(
+      `--head: expected a hash as \`audit verify\` printed it (8 to 64 hex digits)`,
+      EXIT.usage,
+    );
+  }
   const log = await openAuditReader(opts);
   try {
     const result = await log.verify();
-    if (opts.json) io.out(JSON.stringify(result, null, 2));
-    else if (result.ok)
-      io.out(`ok: ${result.count} records, chain intact (head ${result.head.slice(0, 16)}…)`);
-    else
+    // A hash chain cannot show that records were cut off its end; a head kept elsewhere can.
+    let headFound: boolean | undefined;
+    if (result.ok && opts.head !== undefined) {
+      headFound = false;
+      for await (const entry of log.entries()) {
+        if (entry.hash.startsWith(opts.head)) {
+          headFound = true;
+          break;
+        }
+      }
+    }
+    const ok = result.ok && headFound !== false;
+    if (opts.json)
+      io.out(JSON.stringify(headFound === undefined ? result : { ...result, headFound }, null, 2));
+    else if (!result.ok) {
       io.out(
         `TAMPERED: record ${result.firstBad.seq}: ${result.firstBad.reason} (${result.count} records checked before it)`,
       );
-    return result.ok ? EXIT.ok : EXIT.deny;
+    } else if (headFound === false) {
+      io.out(
+        `TRUNCATED: no record has the hash ${opts.head}: the log was cut short or replaced (${result.count} records, chain intact)`,
+      );
+    } else {
+      io.out(
+        `ok: ${result.count} records, chain intact; head ${result.head}${headFound ? `; contains ${opts.head}` : ""}`,
+      );
+    }
+    return ok ? EXIT.ok : EXIT.deny;
   } finally {
     await log.close();
   }
