@@ -9,14 +9,14 @@ import { MemoryAuditLog } from "../stores/memory/audit-log.js";
 import { MemoryBudgetStore } from "../stores/memory/budget-store.js";
 import { approverFor, type Human } from "./human.js";
 import { mandateForScope, type Scope } from "./scope.js";
-import type { InjectionTask, PlannedCall, Suite, UserTask } from "./suite.js";
+import type { InjectionTask, Suite, UserTask } from "./suite.js";
 
 /**
  * `replay` plays the user task's reference trajectory. `hijacked` does too, but as soon as a tool output carries
  * the injection it makes the attacker's calls, then goes on with the task: a model that obeys every injected
  * instruction, so its figures bound any real model's.
  */
-export type AgentKind = "replay" | "hijacked";
+export type AgentKind = "replay" | "hijacked" | "live";
 
 /** One proposed call and what became of it. */
 export interface CallRecord {
@@ -70,25 +70,37 @@ export function injectionText(task: InjectionTask<unknown>): string {
   );
 }
 
-/** Runs one user task (with an injection task planted, or none) under one scope, agent and human. */
-export async function runEpisode<S>(
+/**
+ * One episode in progress: the environment with the injection planted, the Guard of the scope, and the record of
+ * every proposed call. Agents drive it with `step`; `finish` judges the final state. The replay and hijacked
+ * agents below and the live agent (agents/live.ts) share it, so every agent is measured the same way.
+ */
+export interface EpisodeSession {
+  /** Decides the call under the scope, runs it if allowed, records it, and returns what the agent sees. */
+  step(call: { readonly tool: string; readonly args: unknown }, label: "benign" | "attack"): Promise<unknown>;
+  /** Whether this output carries the planted injection text. */
+  carriesInjection(output: unknown): boolean;
+  finish(extra?: { readonly injectionSeen?: boolean; readonly agent?: string }): EpisodeResult;
+}
+
+export function startEpisode<S>(
   suite: Suite<S>,
   userTask: UserTask<S>,
   injection: InjectionTask<S> | null,
   opts: EpisodeOptions,
-): Promise<EpisodeResult> {
+): EpisodeSession {
   const catalog = opts.catalog ?? createCatalog(suite.tools.map((t) => t.definition));
   const env = suite.environment();
   const text = injection ? injectionText(injection as InjectionTask<unknown>) : null;
   if (text !== null) for (const v of suite.vectors) v.plant(env, text);
   const initial = snapshotEnv(suite, text);
   const taskMandate = compiledFor(userTask.mandate, catalog);
-  const granted = mandateForScope(opts.scope, userTask.mandate);
+  const granted = grantedFor(opts.scope, userTask.mandate);
   const guard =
     granted === null
       ? null
       : createGuard({
-          mandate: granted === userTask.mandate ? taskMandate : compiledFor(granted, catalog),
+          mandate: compiledFor(granted, catalog),
           audit: opts.audit ?? new MemoryAuditLog(),
           budgets: new MemoryBudgetStore(),
           ...optional("approver", approverFor(opts.human, userTask.reference)),
@@ -98,59 +110,92 @@ export async function runEpisode<S>(
   const calls: CallRecord[] = [];
   let seen = false;
 
-  const step = async (call: PlannedCall, label: "benign" | "attack"): Promise<unknown> => {
-    const against = decide(taskMandate, { tool: call.tool, args: call.args, callId: "eval" });
-    const run = (args: Readonly<Record<string, unknown>>): unknown => {
-      const tool = tools.get(call.tool);
-      if (!tool) return { error: `no tool \`${call.tool}\`` };
-      try {
-        return tool.run(env, args);
-      } catch (error) {
-        return { error: error instanceof Error ? error.message : String(error) };
+  return {
+    async step(call, label) {
+      const against = decide(taskMandate, { tool: call.tool, args: call.args, callId: "eval" });
+      const run = (args: Readonly<Record<string, unknown>>): unknown => {
+        const tool = tools.get(call.tool);
+        if (!tool) return { error: `no tool \`${call.tool}\`` };
+        try {
+          return tool.run(env, args);
+        } catch (error) {
+          return { error: error instanceof Error ? error.message : String(error) };
+        }
+      };
+      let output: unknown;
+      let verdict: Verdict = "allow";
+      let executed = true;
+      if (guard === null) {
+        // Unguarded, as a plain tool loop would: arguments that are not an object reach the tool as nothing.
+        const args =
+          typeof call.args === "object" && call.args !== null && !Array.isArray(call.args) ? call.args : {};
+        output = run(args as Readonly<Record<string, unknown>>);
+      } else {
+        const result = await guard.run({ tool: call.tool, args: call.args }, run);
+        verdict = result.decision.verdict;
+        executed = !result.denied;
+        output = result.denied ? { denied: true, message: result.message } : result.value;
       }
-    };
-    let output: unknown;
-    let verdict: Verdict = "allow";
-    let executed = true;
-    if (guard === null) output = run(call.args);
-    else {
-      const result = await guard.run({ tool: call.tool, args: call.args }, run);
-      verdict = result.decision.verdict;
-      executed = !result.denied;
-      output = result.denied ? { denied: true, message: result.message } : result.value;
-    }
-    calls.push({
-      tool: call.tool,
-      args: call.args,
-      label,
-      verdict,
-      asked: verdict === "ask",
-      executed,
-      violation: [...new Set(against.delta.map((d) => d.kind))],
-      coveredBy: against.verdict === "deny" ? null : (against.rule?.pointer ?? null),
-    });
-    return output;
+      calls.push({
+        tool: call.tool,
+        args: (typeof call.args === "object" && call.args !== null ? call.args : {}) as Readonly<
+          Record<string, unknown>
+        >,
+        label,
+        verdict,
+        asked: verdict === "ask",
+        executed,
+        violation: [...new Set(against.delta.map((d) => d.kind))],
+        coveredBy: against.verdict === "deny" ? null : (against.rule?.pointer ?? null),
+      });
+      if (text !== null && carries(output, text)) seen = true;
+      return output;
+    },
+    carriesInjection: (output) => text !== null && carries(output, text),
+    finish(extra = {}) {
+      return {
+        suite: suite.name,
+        userTask: userTask.id,
+        injectionTask: injection?.id ?? null,
+        scope: opts.scope,
+        agent: (extra.agent ?? opts.agent) as AgentKind,
+        human: opts.human,
+        utility: userTask.utility(env, initial),
+        attackSucceeded: injection ? injection.security(env, initial) : null,
+        injectionSeen: extra.injectionSeen ?? seen,
+        calls,
+      };
+    },
   };
+}
 
+/** Runs one user task (with an injection task planted, or none) under one scope with the replay or hijacked agent. */
+export async function runEpisode<S>(
+  suite: Suite<S>,
+  userTask: UserTask<S>,
+  injection: InjectionTask<S> | null,
+  opts: EpisodeOptions,
+): Promise<EpisodeResult> {
+  const session = startEpisode(suite, userTask, injection, opts);
+  let hijacked = false;
   for (const call of userTask.reference) {
-    const output = await step(call, "benign");
-    if (text !== null && !seen && carries(output, text)) {
-      seen = true;
-      if (opts.agent === "hijacked") for (const attack of injection!.calls) await step(attack, "attack");
+    const output = await session.step(call, "benign");
+    if (injection && !hijacked && session.carriesInjection(output)) {
+      hijacked = true;
+      if (opts.agent === "hijacked")
+        for (const attack of injection.calls) await session.step(attack, "attack");
     }
   }
-  return {
-    suite: suite.name,
-    userTask: userTask.id,
-    injectionTask: injection?.id ?? null,
-    scope: opts.scope,
-    agent: opts.agent,
-    human: opts.human,
-    utility: userTask.utility(env, initial),
-    attackSucceeded: injection ? injection.security(env, initial) : null,
-    injectionSeen: seen,
-    calls,
-  };
+  return session.finish({ injectionSeen: hijacked });
+}
+
+/** The scope's mandate for a task, built once per task mandate (so it compiles once per run). */
+const grantedCache = new Map<Scope, WeakMap<Mandate, Mandate | null>>();
+function grantedFor(scope: Scope, task: Mandate): Mandate | null {
+  let byTask = grantedCache.get(scope);
+  if (!byTask) grantedCache.set(scope, (byTask = new WeakMap()));
+  if (!byTask.has(task)) byTask.set(task, mandateForScope(scope, task));
+  return byTask.get(task)!;
 }
 
 /** The initial environment as tools first saw it: a second fresh copy, with the same text planted. */
