@@ -11,6 +11,8 @@ import {
 } from "./commands/audit.js";
 import { checkCommand } from "./commands/check.js";
 import { demoCommand } from "./commands/demo.js";
+import { DEFAULT_EVAL_AUDIT, evalCommand, type EvalOptions } from "./commands/eval.js";
+import { evalTraceCommand } from "./commands/eval-trace.js";
 import { validateCommand } from "./commands/validate.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import type { Output } from "./io.js";
@@ -123,6 +125,40 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
   source(audit.command("export").description("every record as JSON Lines, chain fields included")).action(
     async (o: { db?: string; jsonl?: string }) => set(await auditExport(sourceOf(o), io)),
   );
+
+  program
+    .command("eval")
+    .description(
+      "measure action alignment: built-in suites under every scope, or a trace from another benchmark",
+    )
+    .option("--suite <names>", "comma-separated: banking, workspace, devops (default: all)")
+    .option("--scope <scopes>", "comma-separated: none, tools, mandate (default: all)")
+    .option("--agent <agents>", "replay,hijacked (default both), or live")
+    .option("--human <who>", "who answers ask: deny, approve or oracle (default oracle)")
+    .option("--limit <n>", "only the first n user tasks of each suite")
+    .option(
+      "--base-url <url>",
+      "live agent: an OpenAI-compatible endpoint (key from MANDATE_API_KEY or OPENAI_API_KEY)",
+    )
+    .option("--model <name>", "live agent: the model")
+    .option("--audit <file>", `write every decision to this SQLite audit log (default ${DEFAULT_EVAL_AUDIT})`)
+    .option("--report <file>", "write a self-contained HTML report")
+    .option("--trace <file>", "replay a mandate-trace/1 file instead (docs/trace-format.md)")
+    .option("--strict", "with --trace: exit 1 when a call's verdict differs from its `expect`")
+    .option("--json", "print machine-readable results")
+    .action(async (o: Omit<EvalOptions, "progress"> & { trace?: string; strict?: boolean }) => {
+      if (o.trace !== undefined) {
+        set(
+          await evalTraceCommand(
+            o.trace,
+            { ...(o.json ? { json: true } : {}), ...(o.strict ? { strict: true } : {}), color },
+            io,
+          ),
+        );
+        return;
+      }
+      set(await evalCommand({ ...o, progress: process.stderr.isTTY === true && env.io === undefined }, io));
+    });
 
   program
     .command("demo")

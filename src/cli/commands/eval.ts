@@ -1,0 +1,139 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { AgentKind } from "../../eval/episode.js";
+import { HUMANS, type Human } from "../../eval/human.js";
+import { renderHtml } from "../../eval/report/html.js";
+import { progressBar, renderTable } from "../../eval/report/table.js";
+import { type Evaluation, runEvaluation } from "../../eval/run.js";
+import { type Scope, SCOPES } from "../../eval/scope.js";
+import { BUILT_IN_SUITES, type BuiltInSuite, loadSuite } from "../../eval/suites/index.js";
+import type { Suite } from "../../eval/suite.js";
+import { SqliteAuditLog } from "../../stores/sqlite/audit-log.js";
+import { CliError, EXIT } from "../exit-codes.js";
+import type { Output } from "../io.js";
+
+export const DEFAULT_EVAL_AUDIT = ".mandate/eval-audit.db";
+
+export interface EvalOptions {
+  readonly suite?: string;
+  readonly scope?: string;
+  readonly agent?: string;
+  readonly human?: string;
+  readonly json?: boolean;
+  readonly report?: string;
+  readonly audit?: string;
+  readonly baseUrl?: string;
+  readonly model?: string;
+  readonly limit?: string;
+  readonly progress: boolean;
+}
+
+function list<T extends string>(
+  text: string | undefined,
+  allowed: readonly T[],
+  flag: string,
+  fallback: readonly T[],
+): T[] {
+  if (text === undefined) return [...fallback];
+  const items = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  for (const item of items) {
+    if (!allowed.includes(item as T)) {
+      throw new CliError(
+        `${flag}: unknown \`${item}\`; expected ${allowed.map((a) => `\`${a}\``).join(", ")}`,
+        EXIT.usage,
+      );
+    }
+  }
+  if (items.length === 0)
+    throw new CliError(`${flag}: expected at least one of ${allowed.join(", ")}`, EXIT.usage);
+  return items as T[];
+}
+
+/**
+ * `mandate eval`: the built-in suites under every scope, with the replay and hijacked agents (or a live model),
+ * as a table, JSON and an HTML report. Every decision is written to the audit log of the run.
+ */
+export async function evalCommand(opts: EvalOptions, io: Output): Promise<number> {
+  const suites = list(opts.suite, BUILT_IN_SUITES, "--suite", BUILT_IN_SUITES);
+  const scopes = list<Scope>(opts.scope, SCOPES, "--scope", SCOPES);
+  const agents = list<AgentKind>(opts.agent, ["replay", "hijacked", "live"], "--agent", [
+    "replay",
+    "hijacked",
+  ]);
+  const [human] = list<Human>(opts.human, HUMANS, "--human", ["oracle"]);
+  if (agents.includes("live") && agents.length > 1) {
+    throw new CliError(
+      "--agent: `live` runs on its own (it talks to a model); give `--agent live` alone",
+      EXIT.usage,
+    );
+  }
+  const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
+    throw new CliError(`--limit: expected a positive integer, got \`${opts.limit}\``, EXIT.usage);
+  }
+  const loaded: Suite<unknown>[] = [];
+  for (const name of suites) {
+    const suite = await loadSuite(name as BuiltInSuite);
+    loaded.push(limit === undefined ? suite : { ...suite, userTasks: suite.userTasks.slice(0, limit) });
+  }
+  const auditPath = opts.audit ?? DEFAULT_EVAL_AUDIT;
+  mkdirSync(dirname(resolve(auditPath)), { recursive: true });
+  const audit = await SqliteAuditLog.open(auditPath);
+  let evaluation: Evaluation;
+  try {
+    const onProgress = opts.progress
+      ? (done: number, total: number) => {
+          if (done === total || done % 10 === 0) process.stderr.write(`\r${progressBar(done, total)}`);
+          if (done === total) process.stderr.write("\n");
+        }
+      : undefined;
+    if (agents[0] === "live") {
+      const { runLiveEvaluation } = await import("../../eval/agents/live-run.js");
+      evaluation = await runLiveEvaluation(loaded, {
+        scopes,
+        human: human!,
+        audit,
+        ...(opts.baseUrl === undefined ? {} : { baseUrl: opts.baseUrl }),
+        ...(opts.model === undefined ? {} : { model: opts.model }),
+        ...(onProgress ? { onProgress } : {}),
+      });
+    } else {
+      evaluation = await runEvaluation(loaded, {
+        scopes,
+        agents: agents as ("replay" | "hijacked")[],
+        human: human!,
+        audit,
+        ...(onProgress ? { onProgress } : {}),
+      });
+    }
+  } finally {
+    await audit.close();
+  }
+  if (opts.json) {
+    io.out(
+      JSON.stringify(
+        {
+          human: evaluation.human,
+          scopes,
+          agents,
+          elapsedMs: evaluation.elapsedMs,
+          metrics: evaluation.metrics,
+          episodes: evaluation.episodes,
+        },
+        null,
+        2,
+      ),
+    );
+  } else io.out(renderTable(evaluation));
+  if (opts.report !== undefined) {
+    mkdirSync(dirname(resolve(opts.report)), { recursive: true });
+    writeFileSync(opts.report, renderHtml(evaluation));
+  }
+  if (!opts.json) {
+    io.out(`audit log: ${auditPath}${opts.report !== undefined ? ` · report: ${opts.report}` : ""}`);
+  }
+  return EXIT.ok;
+}
