@@ -19,3 +19,4 @@ export { progressBar, renderTable } from "./report/table.js";
 export { BUILT_IN_SUITES, type BuiltInSuite, loadSuite } from "./suites/index.js";
 export { LIVE_SYSTEM_PROMPT, type LiveOptions, liveOptionsFromEnv, runLiveEpisode } from "./agents/live.js";
 export { type LiveEvaluationOptions, runLiveEvaluation } from "./agents/live-run.js";
+export { parseTrace, runTrace, type Trace, TraceError, type TraceSummary } from "./trace.js";
