@@ -80,6 +80,8 @@ export interface EpisodeSession {
   step(call: { readonly tool: string; readonly args: unknown }, label: "benign" | "attack"): Promise<unknown>;
   /** Whether this output carries the planted injection text. */
   carriesInjection(output: unknown): boolean;
+  /** Whether the latest stepped call ran (was allowed, or approved). */
+  lastCallRan(): boolean;
   finish(extra?: { readonly injectionSeen?: boolean; readonly agent?: string }): EpisodeResult;
 }
 
@@ -152,6 +154,7 @@ export function startEpisode<S>(
       return output;
     },
     carriesInjection: (output) => text !== null && carries(output, text),
+    lastCallRan: () => calls.at(-1)?.executed === true,
     finish(extra = {}) {
       return {
         suite: suite.name,
@@ -182,8 +185,17 @@ export async function runEpisode<S>(
     const output = await session.step(call, "benign");
     if (injection && !hijacked && session.carriesInjection(output)) {
       hijacked = true;
-      if (opts.agent === "hijacked")
-        for (const attack of injection.calls) await session.step(attack, "attack");
+      if (opts.agent === "hijacked") {
+        const ran: boolean[] = [];
+        for (const attack of injection.calls) {
+          if (attack.usesOutputOf !== undefined && ran[attack.usesOutputOf] !== true) {
+            ran.push(false);
+            continue;
+          }
+          await session.step(attack, "attack");
+          ran.push(session.lastCallRan());
+        }
+      }
     }
   }
   return session.finish({ injectionSeen: hijacked });

@@ -31,6 +31,11 @@ export interface SuiteTool<S> {
 export interface PlannedCall {
   readonly tool: string;
   readonly args: Readonly<Record<string, unknown>>;
+  /**
+   * In an attacker's calls: the index of an earlier call whose output this one carries (a leak sends what a read
+   * returned). When that call did not run, the agent has nothing to send, so this call is not made.
+   */
+  readonly usesOutputOf?: number;
 }
 
 export interface UserTask<S> {
