@@ -97,8 +97,8 @@ function barChart(suite: string, metrics: readonly ScopeMetrics[]): string {
     ["utility under attack", (m) => m.utilityUnderAttack],
     ["attack success rate", (m) => m.attackSuccessRate],
   ];
-  const bar = 26;
-  const gap = 40;
+  const bar = 40;
+  const gap = 48;
   const h = 160;
   const width = groups.length * (metrics.length * bar + gap) + 40;
   let x = 40;
@@ -120,7 +120,7 @@ function barChart(suite: string, metrics: readonly ScopeMetrics[]): string {
     x += gap;
   }
   return `<h3>${esc(suite)}</h3><svg role="img" aria-label="${esc(`utility and attack success for ${suite}`)}" width="${width}" height="${h + 50}" viewBox="0 0 ${width} ${h + 50}">
-<line x1="36" y1="${20 + h}" x2="${width}" y2="${20 + h}" stroke="#bbb"/><text x="0" y="24" font-size="10">100%</text><text x="8" y="${20 + h}" font-size="10">0%</text>
+<line x1="36" y1="${20 + h}" x2="${width}" y2="${20 + h}" stroke="#bbb"/><text x="0" y="24" font-size="10">100%</text><text x="12" y="${20 + h}" font-size="10">0%</text>
 ${parts.join("\n")}</svg>`;
 }
 
