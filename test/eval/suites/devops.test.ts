@@ -123,6 +123,26 @@ describe("devops suite: user tasks", () => {
     }
   });
 
+  it("grants no rule the task does not use", async () => {
+    for (const task of devops.userTasks) {
+      const r = await runEpisode(devops, task, null, {
+        scope: "mandate",
+        agent: "replay",
+        human: "oracle",
+        catalog,
+      });
+      const used = new Set(r.calls.map((c) => c.coveredBy));
+      const granted = [
+        ...(task.mandate.allow ?? []).map((_, i) => `/allow/${i}`),
+        ...(task.mandate.ask ?? []).map((_, i) => `/ask/${i}`),
+      ];
+      expect(
+        granted.filter((g) => !used.has(g)),
+        task.id,
+      ).toEqual([]);
+    }
+  });
+
   it("asks a person only for production deploys", async () => {
     const asked: string[] = [];
     for (const task of devops.userTasks) {
