@@ -217,13 +217,20 @@ function snapshotEnv<S>(suite: Suite<S>, text: string | null): S {
   return env;
 }
 
-/** Compiled once per mandate object and catalog: a run decides many episodes of the same task. */
-const compiledCache = new WeakMap<Catalog, WeakMap<Mandate, CompiledMandate>>();
+/**
+ * Compiled once per mandate object and catalog, and again after a minute: a `ttl` counts from compilation, and a
+ * long (live) run must not see a task's mandate expire part-way because it was compiled for the first episode.
+ */
+const RECOMPILE_AFTER_MS = 60_000;
+const compiledCache = new WeakMap<Catalog, WeakMap<Mandate, { compiled: CompiledMandate; at: number }>>();
 function compiledFor(mandate: Mandate, catalog: Catalog): CompiledMandate {
   let byMandate = compiledCache.get(catalog);
   if (!byMandate) compiledCache.set(catalog, (byMandate = new WeakMap()));
-  let compiled = byMandate.get(mandate);
-  if (!compiled) byMandate.set(mandate, (compiled = compile(mandate, { catalog })));
+  const now = Date.now();
+  const hit = byMandate.get(mandate);
+  if (hit && now - hit.at < RECOMPILE_AFTER_MS) return hit.compiled;
+  const compiled = compile(mandate, { catalog, now });
+  byMandate.set(mandate, { compiled, at: now });
   return compiled;
 }
 

@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compile, createCatalog } from "../../../src/core/index.js";
+import { compile, createCatalog, loadMandate } from "../../../src/core/index.js";
 import { type EpisodeResult, runEpisode } from "../../../src/eval/episode.js";
 import type { Scope } from "../../../src/eval/scope.js";
 import { mandateForScope } from "../../../src/eval/scope.js";
@@ -57,6 +58,17 @@ describe("workspace suite: shape", () => {
       expect(t.mandate.ttl).toBeDefined();
     },
   );
+
+  it("shows in its docs the mandates it uses", () => {
+    const doc = readFileSync(new URL("../../../docs/suites/workspace.md", import.meta.url), "utf8");
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks) {
+      const shown = loadMandate(block, { file: "docs/suites/workspace.md", catalog });
+      const task = suite.userTasks.find((t) => t.mandate.id === shown.id);
+      expect(task?.mandate, shown.id).toEqual(shown);
+    }
+  });
 
   it("gives a fresh environment on every call", () => {
     const a = suite.environment();
