@@ -3,24 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, test } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { run } from "./run-cli.js";
 import { BANKING_TOOLS, PAY_RENT_YAML } from "../fixtures/banking.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mandate-cli-"));
 const mandatePath = join(dir, "pay-rent.yaml");
 const toolsPath = join(dir, "tools.json");
 const dbPath = join(dir, "audit.db");
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, {
-    io: { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) },
-    color: false,
-    interactive: false,
-  });
-  return { code, out, err };
-}
 
 beforeAll(() => {
   writeFileSync(mandatePath, PAY_RENT_YAML.replace("2026-12-01T00:00:00Z", "2999-01-01T00:00:00Z"));

@@ -2,21 +2,10 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { run } from "./run-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mandate-eval-cli-"));
 const root = resolve(import.meta.dirname, "../..");
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, {
-    io: { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) },
-    color: false,
-    interactive: false,
-  });
-  return { code, out, err };
-}
 
 interface Metrics {
   suite: string;
