@@ -141,6 +141,24 @@ function judge(
     }
   }
 
+  // One granting rule (the common case): explain it once. An empty explanation means it covers the call, so a
+  // denial costs one pass over the constraints instead of a test pass and then an explaining pass.
+  if (plan.allow.length + plan.ask.length === 1) {
+    const rule = plan.allow[0] ?? plan.ask[0]!;
+    const items = explainRule(compiled.id, rule, args, now, context.usage, plan.secrets);
+    if (items.length > 0) return refuse(f, items, undefined, null, args);
+    const charges = rule.budget ? (budgetCharges(compiled.id, rule, args, now) ?? EMPTY) : EMPTY;
+    return finish(
+      f,
+      rule.ref.effect === "allow" ? "allow" : "ask",
+      EMPTY,
+      rule.ref,
+      rule.reason,
+      charges,
+      args,
+    );
+  }
+
   for (let l = 0; l < 2; l++) {
     for (const rule of l === 0 ? plan.allow : plan.ask) {
       if (!argsHold(rule, args)) continue;
