@@ -253,15 +253,34 @@ function closestDelta(
   usage: ReadonlyMap<string, number> | undefined,
 ): AuthorityDeltaItem[] {
   let best: AuthorityDeltaItem[] | null = null;
+  let bestDistance = Infinity;
   for (const rule of plan.allow.length === 0
     ? plan.ask
     : plan.ask.length === 0
       ? plan.allow
       : [...plan.allow, ...plan.ask]) {
     const items = explainRule(mandateId, rule, args, now, usage, plan.secrets);
-    if (items.length > 0 && (best === null || items.length < best.length)) best = items;
+    if (items.length === 0) continue;
+    const d = distance(items);
+    if (d < bestDistance) {
+      best = items;
+      bestDistance = d;
+    }
   }
   return best ?? [];
+}
+
+/**
+ * How far a call is from a rule: the arguments it breaks first (a failed `anyOf` is one argument however many
+ * branches it reports), then the number of items; ties go to the earlier rule.
+ */
+function distance(items: readonly { readonly rule?: string }[]): number {
+  const broken = new Set<string>();
+  for (const item of items) {
+    const at = item.rule?.indexOf("/args/") ?? -1;
+    broken.add(at === -1 ? "#budget" : item.rule!.slice(at + 6).split("/")[0]!);
+  }
+  return broken.size * 1_000_000 + items.length;
 }
 
 function explainRule(

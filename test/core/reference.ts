@@ -167,15 +167,25 @@ export function decideReference(input: ReferenceInput): ReferenceResult {
   }
   if (granting.length === 0) return result("deny", ["tool"], null, [], secrets);
 
-  // 5. The delta of the closest rule: the fewest failing items, the first on ties; budgets only count once
-  //    every constraint holds.
+  // 5. The delta of the closest rule: the fewest broken arguments, then the fewest failing items, the first on
+  //    ties; budgets only count once every constraint holds (and count as one broken "argument").
   let closest: Failure[] | null = null;
+  const score = (fs: readonly Failure[]): [number, number] => {
+    const args = new Set(fs.map((f) => /\/args\/([^/]+)/.exec(f.pointer)?.[1] ?? "#budget"));
+    return [args.size, fs.length];
+  };
   for (const { rule, pointer } of granting) {
     let failures = argumentFailures(rule, pointer, args);
     if (failures.length === 0 && rule.budget !== undefined) {
       failures = budgetFailures(input, rule.budget, pointer, args);
     }
-    if (closest === null || failures.length < closest.length) closest = failures;
+    if (closest === null) {
+      closest = failures;
+      continue;
+    }
+    const [a, n] = score(failures);
+    const [ca, cn] = score(closest);
+    if (a < ca || (a === ca && n < cn)) closest = failures;
   }
   return result(
     "deny",
