@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { AgentKind } from "../../eval/episode.js";
 import { HUMANS, type Human } from "../../eval/human.js";
@@ -81,6 +81,9 @@ export async function evalCommand(opts: EvalOptions, io: Output): Promise<number
   }
   const auditPath = opts.audit ?? DEFAULT_EVAL_AUDIT;
   mkdirSync(dirname(resolve(auditPath)), { recursive: true });
+  // The default log is this run's, like the report: replaced each run. A log named with --audit is appended to.
+  if (opts.audit === undefined)
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${auditPath}${suffix}`, { force: true });
   const audit = await SqliteAuditLog.open(auditPath);
   let evaluation: Evaluation;
   try {
