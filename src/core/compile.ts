@@ -14,8 +14,18 @@ export interface CompileOptions {
   readonly now?: number;
 }
 
+/** Where an argument's value must come from: trusted sources, or the named ones (`user`, `mandate`, `tool:x`). */
+export interface OriginRequirement {
+  readonly trusted: boolean;
+  readonly from: readonly string[];
+  /** For messages: `a trusted source`, `user or tool:get_contacts`. */
+  readonly label: string;
+}
+
 export interface CompiledArg {
   readonly name: string;
+  /** `null` for arguments without a value-origin requirement (the common case: no lookup). */
+  readonly origin: OriginRequirement | null;
   /** JSON Pointer to the argument in a call (`/amount`). */
   readonly path: string;
   /** JSON Pointer to its constraint in the mandate (`/allow/2/args/amount`). */
@@ -141,6 +151,16 @@ function compileRule(mandateId: string, rule: Rule, effect: RuleEffect, index: n
   const matchers = selectors.map(compileGlob);
   const args = Object.entries(rule.args ?? {}).map(([name, c]) => ({
     name,
+    origin:
+      c.provenance === undefined && c.from === undefined
+        ? null
+        : {
+            trusted: c.provenance === "trusted",
+            from: [...(c.from ?? [])],
+            label: [...(c.provenance === "trusted" ? ["a trusted source"] : []), ...(c.from ?? [])].join(
+              " or ",
+            ),
+          },
     path: `/${escapePointer(name)}`,
     pointer: `${pointer}/args/${escapePointer(name)}`,
     check: compileConstraint(c),

@@ -56,7 +56,7 @@ const STRUCTURAL = new Set([
   "allOf",
 ]);
 /** Keywords that annotate rather than constrain. */
-const ANNOTATIONS = new Set(["description", "secret", "optional"]);
+const ANNOTATIONS = new Set(["description", "secret", "optional", "provenance", "from"]);
 
 /**
  * The type a constraint implies when it names none. JSON Schema ignores `maximum` on a string, so

@@ -4,6 +4,8 @@ import type { CompiledMandate, CompiledRule, ToolPlan } from "./compile.js";
 import { REDACTED } from "./constraint.js";
 import type { AuthorityDeltaItem, BudgetCharge, Decision, RuleRef, Verdict } from "./decision.js";
 import { escapePointer, pointerToField } from "./issue.js";
+import { originProblem } from "./origin.js";
+import type { ObservationLog } from "./provenance/index.js";
 
 /** What the decider may observe besides the call. Pure data: the same context gives the same decision. */
 export interface DecideContext {
@@ -11,6 +13,8 @@ export interface DecideContext {
   readonly now?: number;
   /** Budget used so far per charge key (committed + reserved). Missing keys count as 0. */
   readonly usage?: ReadonlyMap<string, number>;
+  /** What the session observed, for value-origin requirements (`provenance`, `from`). Read only. */
+  readonly observations?: ObservationLog;
 }
 
 /** A decision together with the frozen copy of the arguments it was made on: what the tool must receive. */
@@ -129,7 +133,7 @@ function judge(
   }
 
   for (const rule of plan.deny) {
-    if (argsHold(rule, args)) {
+    if (argsHold(rule, args, context.observations)) {
       const item: AuthorityDeltaItem = {
         kind: "policy",
         path: "",
@@ -145,7 +149,7 @@ function judge(
   // denial costs one pass over the constraints instead of a test pass and then an explaining pass.
   if (plan.allow.length + plan.ask.length === 1) {
     const rule = plan.allow[0] ?? plan.ask[0]!;
-    const items = explainRule(compiled.id, rule, args, now, context.usage, plan.secrets);
+    const items = explainRule(compiled.id, rule, args, now, context, plan.secrets);
     if (items.length > 0) return refuse(f, items, undefined, null, args);
     const charges = rule.budget ? (budgetCharges(compiled.id, rule, args, now) ?? EMPTY) : EMPTY;
     return finish(
@@ -161,7 +165,7 @@ function judge(
 
   for (let l = 0; l < 2; l++) {
     for (const rule of l === 0 ? plan.allow : plan.ask) {
-      if (!argsHold(rule, args)) continue;
+      if (!argsHold(rule, args, context.observations)) continue;
       const charges = rule.budget ? budgetCharges(compiled.id, rule, args, now) : EMPTY;
       if (charges === null || overBudget(charges, context.usage) !== null) continue;
       const verdict = rule.ref.effect === "allow" ? "allow" : "ask";
@@ -185,7 +189,7 @@ function judge(
       args,
     );
   }
-  return refuse(f, closestDelta(compiled.id, plan, args, now, context.usage), undefined, null, args);
+  return refuse(f, closestDelta(compiled.id, plan, args, now, context), undefined, null, args);
 }
 
 /** What every exit of `checkCall` needs; one object instead of closures keeps the hot path allocation-light. */
@@ -233,13 +237,18 @@ function refuse(
 }
 
 /** Every constraint of the rule holds (missing optional arguments are skipped). The allow path: no allocation. */
-function argsHold(rule: CompiledRule, args: Readonly<Record<string, unknown>>): boolean {
+function argsHold(
+  rule: CompiledRule,
+  args: Readonly<Record<string, unknown>>,
+  observations: ObservationLog | undefined,
+): boolean {
   for (const a of rule.args) {
     if (!Object.hasOwn(args, a.name)) {
       if (a.optional) continue;
       return false;
     }
     if (!a.check.holds(args[a.name])) return false;
+    if (a.origin !== null && originProblem(a.origin, args[a.name], observations) !== null) return false;
   }
   return true;
 }
@@ -250,7 +259,7 @@ function closestDelta(
   plan: ToolPlan,
   args: Readonly<Record<string, unknown>>,
   now: number,
-  usage: ReadonlyMap<string, number> | undefined,
+  context: DecideContext,
 ): AuthorityDeltaItem[] {
   let best: AuthorityDeltaItem[] | null = null;
   let bestDistance = Infinity;
@@ -259,7 +268,7 @@ function closestDelta(
     : plan.ask.length === 0
       ? plan.allow
       : [...plan.allow, ...plan.ask]) {
-    const items = explainRule(mandateId, rule, args, now, usage, plan.secrets);
+    const items = explainRule(mandateId, rule, args, now, context, plan.secrets);
     if (items.length === 0) continue;
     const d = distance(items);
     if (d < bestDistance) {
@@ -288,9 +297,10 @@ function explainRule(
   rule: CompiledRule,
   args: Readonly<Record<string, unknown>>,
   now: number,
-  usage: ReadonlyMap<string, number> | undefined,
+  context: DecideContext,
   secrets: ReadonlySet<string>,
 ): AuthorityDeltaItem[] {
+  const usage = context.usage;
   const items: AuthorityDeltaItem[] = [];
   for (const a of rule.args) {
     const path = a.path;
@@ -307,6 +317,7 @@ function explainRule(
       continue;
     }
     const secret = secrets.has(a.name);
+    const before = items.length;
     for (const f of a.check.explain(args[a.name], `\`${a.name}\``, secret)) {
       items.push({
         kind: "argument",
@@ -316,6 +327,20 @@ function explainRule(
         message: f.message,
         rule: `${a.pointer}/${f.keyword}`,
       });
+    }
+    // Where the value came from is judged on a value the constraints accept; a wrong value is reported as such.
+    if (a.origin !== null && items.length === before) {
+      const problem = originProblem(a.origin, args[a.name], context.observations);
+      if (problem !== null) {
+        items.push({
+          kind: "provenance",
+          path,
+          exercised: secret ? REDACTED : args[a.name],
+          granted: { from: a.origin.label },
+          message: `\`${a.name}\` must come from ${a.origin.label}: ${problem}`,
+          rule: `${a.pointer}/${a.origin.trusted ? "provenance" : "from"}`,
+        });
+      }
     }
   }
   if (items.length > 0 || !rule.budget) return items;

@@ -107,6 +107,7 @@ export const mandateSchema = {
     expires: { type: "string", description: "ISO 8601 instant at which it expires." },
     ttl: { type: "string", description: "Validity from `issued` (or from loading): `15m`, `2h`, `7d`." },
     mode: { enum: ["enforce", "shadow"] },
+    trustedTools: { ...stringList, description: "Tools whose outputs are trusted sources (preview)." },
     allow: { type: "array", items: { $ref: "#/definitions/rule" } },
     ask: { type: "array", items: { $ref: "#/definitions/rule" } },
     deny: { type: "array", items: { $ref: "#/definitions/denyRule" } },
@@ -122,6 +123,17 @@ export const mandateSchema = {
         ...constraintProperties,
         secret: { type: "boolean", description: "Redact the value in audit records and deltas." },
         optional: { type: "boolean", description: "The call may omit this argument." },
+        provenance: {
+          const: "trusted",
+          description: "The value must appear in a trusted source the session observed (preview).",
+        },
+        from: {
+          type: "array",
+          items: { type: "string", pattern: "^(user|mandate|tool:.+)$" },
+          minItems: 1,
+          description:
+            "The value must appear in one of these sources: `user`, `mandate`, `tool:<name>` (preview).",
+        },
       },
       additionalProperties: false,
     },

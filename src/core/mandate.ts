@@ -58,6 +58,13 @@ export interface ArgumentConstraint extends Constraint {
   readonly secret?: boolean;
   /** By default a constrained argument must be present; `optional: true` lets the call omit it. */
   readonly optional?: boolean;
+  /**
+   * The value must appear in a trusted source the session observed (the user's words, the mandate, or the output
+   * of a tool the mandate trusts), not only in tool outputs or nowhere (invented). Preview; see docs/provenance.md.
+   */
+  readonly provenance?: "trusted";
+  /** The value must appear in one of these sources: `user`, `mandate`, `tool:<name>`. Preview. */
+  readonly from?: readonly string[];
 }
 
 /** Limits across the calls a rule covers. */
@@ -102,6 +109,8 @@ export interface Mandate {
   /** Relative validity (`15m`, `2h`, `7d`), from `issued`, else from when the mandate was compiled. */
   readonly ttl?: string;
   readonly mode?: "enforce" | "shadow";
+  /** Tools whose outputs count as trusted sources for `provenance: trusted`. Preview. */
+  readonly trustedTools?: readonly string[];
   readonly allow?: readonly Rule[];
   readonly ask?: readonly Rule[];
   readonly deny?: readonly Rule[];

@@ -5,6 +5,7 @@ import { REDACTED } from "../core/constraint.js";
 import { budgetItem, type CheckedCall, checkCall } from "../core/decide.js";
 import type { AuthorityDeltaItem, Decision } from "../core/decision.js";
 import type { Mandate } from "../core/mandate.js";
+import { ObservationLog, type ObservationLogOptions } from "../core/provenance/index.js";
 import type { ApprovalRequest, Approver } from "./approver.js";
 import type { ApprovalTrail, AuditRecord, Outcome } from "./audit-record.js";
 import { type Denial, denialMessage, MandateDeniedError } from "./denial.js";
@@ -38,6 +39,8 @@ export interface GuardOptions {
   readonly timeouts?: GuardTimeouts;
   /** Milliseconds since the epoch; injectable for tests. */
   readonly clock?: () => number;
+  /** Bounds on what the session records for value-origin checks (default 4 MiB of text). */
+  readonly observations?: ObservationLogOptions;
   /** Told of failures the Guard absorbed (a budget commit or an outcome record that could not be written). */
   readonly onError?: (error: Error, stage: "decide" | "budget" | "approval" | "audit") => void;
 }
@@ -80,6 +83,13 @@ export interface Guard {
   ): (args: A, call?: { callId?: string; session?: string }) => Promise<T | Denial>;
   /** The decision alone, without budgets, approval, audit or running anything. */
   decide(call: GuardCall): Decision;
+  /**
+   * Records the user's own words as a trusted source, for value-origin requirements (`provenance`, `from`).
+   * The Guard records the mandate itself, and every tool output it runs, by itself. Preview.
+   */
+  observeUser(text: string): void;
+  /** Records the output of a tool the Guard did not run itself (untrusted unless the mandate trusts the tool). */
+  observeResult(tool: string, callId: string, output: unknown): void;
 }
 
 const DEFAULT_TIMEOUTS = { budgetMs: 5_000, approvalMs: 120_000, auditMs: 5_000 };
@@ -112,6 +122,20 @@ export function createGuard(opts: GuardOptions): Guard {
     agent: compiled.mandate.agent ?? null,
     task: compiled.mandate.task ?? null,
   };
+  // What this session saw, with its trust: the mandate (trusted), the user's words, and tool outputs.
+  const observations = new ObservationLog(opts.observations);
+  observations.observe({ id: "mandate", trust: "trusted", kind: "mandate" }, compiled.mandate);
+  const trustedTools = new Set(compiled.mandate.trustedTools ?? []);
+  let userMessages = 0;
+  const observeResult = (tool: string, callId: string, output: unknown): void => {
+    try {
+      const trust = trustedTools.has(tool) ? "trusted" : "untrusted";
+      observations.observe({ id: `result:${callId}`, trust, kind: "tool", tool, callId }, output);
+    } catch (error) {
+      // An output that cannot be recorded only makes later value-origin checks fail (closed).
+      report(error, "decide");
+    }
+  };
 
   function decideSafely(
     call: GuardCall,
@@ -124,7 +148,7 @@ export function createGuard(opts: GuardOptions): Guard {
       return checkCall(
         compiled,
         { tool: call.tool, args: call.args, callId, ...(session === null ? {} : { session }) },
-        usage === undefined ? { now } : { now, usage },
+        usage === undefined ? { now, observations } : { now, usage, observations },
       );
     } catch (error) {
       report(error, "decide");
@@ -261,6 +285,7 @@ export function createGuard(opts: GuardOptions): Guard {
       thrown = { error };
     }
     await settle(reservation, outcome === "ok" ? "commit" : "release");
+    if (outcome === "ok") observeResult(decision.tool, callId, value);
     try {
       await withTimeout(
         () =>
@@ -363,6 +388,10 @@ export function createGuard(opts: GuardOptions): Guard {
         return result.value;
       };
     },
+    observeUser(text) {
+      observations.observe({ id: `user:${++userMessages}`, trust: "trusted", kind: "user" }, text);
+    },
+    observeResult,
     decide: (call) =>
       decideSafely(call, call.callId ?? randomUUID(), call.session ?? opts.session ?? null, clock()).decision,
   };

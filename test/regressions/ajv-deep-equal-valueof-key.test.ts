@@ -13,3 +13,14 @@ test("an own `valueOf` key in an argument is a denial, not an exception", () => 
   expect(() => decide(compiled, call)).not.toThrow();
   expect(decide(compiled, call).verdict).toBe("deny");
 });
+
+test("an own `toString` key too (found by the differential test: enum [{}, []] against { toString: null })", () => {
+  const compiled = compile({
+    mandate: 1,
+    id: "m",
+    allow: [{ tool: "t", args: { x: { items: { enum: [{}, []] } } } }],
+  });
+  const call = { tool: "t", args: { x: [{ toString: null }] }, callId: "c" };
+  expect(() => decide(compiled, call)).not.toThrow();
+  expect(decide(compiled, call).verdict).toBe("deny");
+});
