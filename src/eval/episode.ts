@@ -97,7 +97,7 @@ export function startEpisode<S>(
   if (text !== null) for (const v of suite.vectors) v.plant(env, text);
   const initial = snapshotEnv(suite, text);
   const taskMandate = compiledFor(userTask.mandate, catalog);
-  const granted = grantedFor(opts.scope, userTask.mandate);
+  const granted = grantedFor(opts.scope, userTask);
   const guard =
     granted === null
       ? null
@@ -108,6 +108,8 @@ export function startEpisode<S>(
           ...optional("approver", approverFor(opts.human, userTask.reference)),
           session: `${suite.name}/${userTask.id}${injection ? `+${injection.id}` : ""}/${opts.scope}`,
         });
+  // The user's own words are a trusted source for value-origin requirements.
+  guard?.observeUser(userTask.prompt);
   const tools = new Map(suite.tools.map((t) => [t.definition.name, t]));
   const calls: CallRecord[] = [];
   let seen = false;
@@ -201,9 +203,9 @@ export async function runEpisode<S>(
   return session.finish({ injectionSeen: hijacked });
 }
 
-/** The scope's mandate for a task, built once per task mandate (so it compiles once per run). */
-const grantedCache = new Map<Scope, WeakMap<Mandate, Mandate | null>>();
-function grantedFor(scope: Scope, task: Mandate): Mandate | null {
+/** The scope's mandate for a task, built once per task (so it compiles once per run). */
+const grantedCache = new Map<Scope, WeakMap<object, Mandate | null>>();
+function grantedFor(scope: Scope, task: UserTask<unknown>): Mandate | null {
   let byTask = grantedCache.get(scope);
   if (!byTask) grantedCache.set(scope, (byTask = new WeakMap()));
   if (!byTask.has(task)) byTask.set(task, mandateForScope(scope, task));

@@ -11,7 +11,7 @@ export {
   startEpisode,
 } from "./episode.js";
 export { approverFor, type Human, HUMANS } from "./human.js";
-export { mandateForScope, type Scope, SCOPES } from "./scope.js";
+export { mandateForScope, type Scope, type ScopedTask, SCOPES, withValueOrigin } from "./scope.js";
 export { type ScopeMetrics, scopeMetrics } from "./metrics.js";
 export { type Evaluation, type EvaluationOptions, runEvaluation } from "./run.js";
 export { renderHtml } from "./report/html.js";

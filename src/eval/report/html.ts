@@ -9,7 +9,12 @@ function esc(text: string): string {
 }
 
 const pct = (v: number | null): string => (v === null ? "–" : `${(v * 100).toFixed(1)}%`);
-const SCOPE_COLOR: Record<Scope, string> = { none: "#9aa0a6", tools: "#f4b400", mandate: "#1a73e8" };
+const SCOPE_COLOR: Record<Scope, string> = {
+  none: "#9aa0a6",
+  tools: "#f4b400",
+  mandate: "#1a73e8",
+  provenance: "#188038",
+};
 
 /** A self-contained page (no scripts, no network) with the table and charts of an evaluation. */
 export function renderHtml(evaluation: Evaluation): string {

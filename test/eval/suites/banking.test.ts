@@ -10,7 +10,7 @@ const catalog = createCatalog(banking.tools.map((t) => t.definition));
 
 /** The tools a task's `tools` scope grants: the allowlist a plain tool filter would give. */
 function grantedTools(task: UserTask<BankingEnv>): Set<string> {
-  const scoped = mandateForScope("tools", task.mandate);
+  const scoped = mandateForScope("tools", task);
   return new Set((scoped?.allow ?? []).flatMap((r) => r.tools ?? (r.tool === undefined ? [] : [r.tool])));
 }
 
@@ -141,7 +141,11 @@ describe("banking suite: injection tasks", () => {
 describe("banking suite: hijacked agent", () => {
   type Key = `${string}+${string}`;
   const results = new Map<Scope, Map<Key, EpisodeResult>>();
-  const humans: Record<Scope, Human> = { none: "deny", tools: "deny", mandate: "oracle" };
+  const humans: Record<Exclude<Scope, "provenance">, Human> = {
+    none: "deny",
+    tools: "deny",
+    mandate: "oracle",
+  };
 
   beforeAll(async () => {
     for (const scope of ["none", "tools", "mandate"] as const) {

@@ -31,7 +31,7 @@ const pair = (r: EpisodeResult): string => `${r.userTask}+${r.injectionTask ?? "
 
 /** The tools a scope `tools` allowlist grants for a task. */
 function allowlist(task: UserTask<DevopsEnv>): Set<string> {
-  const granted = mandateForScope("tools", task.mandate);
+  const granted = mandateForScope("tools", task);
   return new Set((granted?.allow ?? []).flatMap((r) => r.tools ?? []));
 }
 

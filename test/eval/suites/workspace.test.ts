@@ -12,7 +12,7 @@ const catalog = createCatalog(suite.tools.map((t) => t.definition));
 
 /** The tools a task's mandate names, as the `tools` scope grants them. */
 function grantedTools(task: UserTask<WorkspaceEnv>): Set<string> {
-  const granted = mandateForScope("tools", task.mandate);
+  const granted = mandateForScope("tools", task);
   return new Set((granted?.allow ?? []).flatMap((r) => r.tools ?? (r.tool === undefined ? [] : [r.tool])));
 }
 
