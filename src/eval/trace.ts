@@ -281,6 +281,7 @@ export async function runTrace(trace: Trace, opts: RunTraceOptions): Promise<Tra
     const latestCall = new Map<string, number>();
     for (const [j, event] of c.events.entries()) {
       if (event.type === "user") {
+        guard.observeUser(typeof event.content === "string" ? event.content : JSON.stringify(event.content));
         observations.push({
           index: j,
           source: "user",
@@ -290,6 +291,14 @@ export async function runTrace(trace: Trace, opts: RunTraceOptions): Promise<Tra
           trusted: true,
         });
       } else if (event.type === "result") {
+        const call = latestCall.get(event.tool);
+        // Value-origin requirements see what the agent saw: user words trusted, results untrusted unless declared.
+        guard.observeResult(
+          event.tool,
+          call === undefined ? `${c.id}#result${j}` : `${c.id}#${call}`,
+          event.content,
+          trusted.has(event.tool) ? "trusted" : "untrusted",
+        );
         observations.push({
           index: j,
           source: "tool",

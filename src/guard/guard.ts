@@ -88,8 +88,11 @@ export interface Guard {
    * The Guard records the mandate itself, and every tool output it runs, by itself. Preview.
    */
   observeUser(text: string): void;
-  /** Records the output of a tool the Guard did not run itself (untrusted unless the mandate trusts the tool). */
-  observeResult(tool: string, callId: string, output: unknown): void;
+  /**
+   * Records the output of a tool the Guard did not run itself: untrusted unless the mandate trusts the tool, or the
+   * caller (which knows the tool, e.g. from its catalog) says it is trusted.
+   */
+  observeResult(tool: string, callId: string, output: unknown, trust?: "trusted" | "untrusted"): void;
 }
 
 const DEFAULT_TIMEOUTS = { budgetMs: 5_000, approvalMs: 120_000, auditMs: 5_000 };
@@ -127,9 +130,14 @@ export function createGuard(opts: GuardOptions): Guard {
   observations.observe({ id: "mandate", trust: "trusted", kind: "mandate" }, compiled.mandate);
   const trustedTools = new Set(compiled.mandate.trustedTools ?? []);
   let userMessages = 0;
-  const observeResult = (tool: string, callId: string, output: unknown): void => {
+  const observeResult = (
+    tool: string,
+    callId: string,
+    output: unknown,
+    declared?: "trusted" | "untrusted",
+  ): void => {
     try {
-      const trust = trustedTools.has(tool) ? "trusted" : "untrusted";
+      const trust = declared ?? (trustedTools.has(tool) ? "trusted" : "untrusted");
       observations.observe({ id: `result:${callId}`, trust, kind: "tool", tool, callId }, output);
     } catch (error) {
       // An output that cannot be recorded only makes later value-origin checks fail (closed).
