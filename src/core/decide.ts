@@ -149,9 +149,10 @@ function judge(
   // denial costs one pass over the constraints instead of a test pass and then an explaining pass.
   if (plan.allow.length + plan.ask.length === 1) {
     const rule = plan.allow[0] ?? plan.ask[0]!;
-    const items = explainRule(compiled.id, rule, args, now, context, plan.secrets);
+    const covered: { charges: readonly BudgetCharge[] } = { charges: EMPTY };
+    const items = explainRule(compiled.id, rule, args, now, context, plan.secrets, covered);
     if (items.length > 0) return refuse(f, items, undefined, null, args);
-    const charges = rule.budget ? (budgetCharges(compiled.id, rule, args, now) ?? EMPTY) : EMPTY;
+    const charges = covered.charges;
     return finish(
       f,
       rule.ref.effect === "allow" ? "allow" : "ask",
@@ -299,6 +300,8 @@ function explainRule(
   now: number,
   context: DecideContext,
   secrets: ReadonlySet<string>,
+  /** When the rule covers the call, receives its budget charges (so they are built once). */
+  covered?: { charges: readonly BudgetCharge[] },
 ): AuthorityDeltaItem[] {
   const usage = context.usage;
   const items: AuthorityDeltaItem[] = [];
@@ -362,6 +365,7 @@ function explainRule(
   }
   const over = overBudget(charges, usage);
   if (over) items.push(budgetItem(over.charge, over.used, secrets));
+  else if (covered) covered.charges = charges;
   return items;
 }
 
