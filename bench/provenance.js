@@ -14,6 +14,7 @@ const DIST = process.env.MANDATE_BENCH_DIST
   ? pathToFileURL(`${process.env.MANDATE_BENCH_DIST}/`).href
   : "../dist/";
 const { ObservationLog, findValue, overlap } = await import(`${DIST}core/provenance/index.js`);
+const { createGuard } = await import(`${DIST}index.js`);
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
@@ -248,6 +249,69 @@ const overlaps = Object.entries(TEXTS).map(([name, text]) => {
   };
 });
 
+// ---------------------------------------------------------------------------------------------------------
+// Through the Guard: the same session observed by a Guard (observeUser / observeResult), and calls to rules with a
+// value-origin requirement and a flow rule. `decide` is the decision alone; `run` adds the memory budget store,
+// the memory audit log (written ahead and after) and the tool.
+
+const guard = createGuard({
+  mandate: {
+    mandate: 1,
+    id: "bench-provenance",
+    allow: [
+      {
+        tool: "send_money",
+        args: { recipient: { type: "string", provenance: "trusted" }, amount: { maximum: 5000 } },
+      },
+      { tool: "send_email", args: { to: { type: "string" }, body: { type: "string", flow: {} } } },
+    ],
+  },
+});
+user.forEach((text) => guard.observeUser(text));
+outputs.forEach((content, i) => guard.observeResult("read", `call-${i}`, content));
+const GUARD_CALLS = {
+  "send_money, user's IBAN (allow)": {
+    tool: "send_money",
+    args: { recipient: grouped(USER_IBAN), amount: 1200 },
+  },
+  "send_money, output IBAN (deny)": { tool: "send_money", args: { recipient: ibans[7], amount: 1200 } },
+  "send_email, fresh reply (allow)": {
+    tool: "send_email",
+    args: { to: USER_EMAIL, body: "Thanks, received. I will pay the electricity bill before friday." },
+  },
+  "send_email, output IBAN in body (deny)": {
+    tool: "send_email",
+    args: { to: USER_EMAIL, body: `Please note the account ${ibans[11]} for later.` },
+  },
+};
+progress("through the Guard …");
+const throughGuard = [];
+for (const [name, call] of Object.entries(GUARD_CALLS)) {
+  const verdict = guard.decide(call).verdict;
+  const t = timeSingles(() => guard.decide(call), [0], Math.max(500, CONFIG.singles / 4));
+  throughGuard.push({ name, stage: "decide", verdict, medianUs: t.medianUs, p99Us: t.p99Us });
+}
+{
+  const call = GUARD_CALLS["send_money, user's IBAN (allow)"];
+  const samples = [];
+  const n = QUICK ? 300 : 5_000;
+  let ran = 0;
+  for (let i = 0; i < n; i++) {
+    const s = process.hrtime.bigint();
+    const res = await guard.run(call, () => ++ran);
+    samples.push(Number(process.hrtime.bigint() - s) / 1e3);
+    consume(res.ok ? 1 : 0);
+  }
+  const st = summary(samples);
+  throughGuard.push({
+    name: "send_money, user's IBAN (allow)",
+    stage: "run",
+    verdict: ran === n ? "allow" : "deny",
+    medianUs: st.median,
+    p99Us: st.p99,
+  });
+}
+
 // Heap of a log at its default bound (4 MiB), filled with fresh outputs.
 let heapFullMB = null;
 if (!QUICK && gc) {
@@ -274,12 +338,20 @@ const result = {
     perQuery,
   },
   overlap: overlaps,
+  guard: throughGuard,
   targets: [
     {
       name: `findValue median ≤ ${TARGET_FIND_MEDIAN_US} µs with ${MB} MB recorded`,
       value: findSingles.medianUs,
       pass: findSingles.medianUs <= TARGET_FIND_MEDIAN_US,
     },
+    ...throughGuard
+      .filter((g) => g.stage === "decide" && g.name.startsWith("send_money"))
+      .map((g) => ({
+        name: `Guard decision with a value-origin check (${g.name}) median ≤ ${TARGET_FIND_MEDIAN_US} µs`,
+        value: g.medianUs,
+        pass: g.medianUs <= TARGET_FIND_MEDIAN_US,
+      })),
   ],
   sink: sinkValue(),
 };
@@ -319,6 +391,14 @@ else {
     out.push(
       `  ${o.name.padEnd(34)} median ${f(o.medianUs, 1).padStart(8)} µs  p99 ${f(o.p99Us, 1).padStart(8)} µs  ` +
         `${o.flows} flow(s), longest run ${o.longestRun}`,
+    );
+  }
+  out.push("");
+  out.push("through the Guard (same session, observed with observeUser/observeResult):");
+  for (const g of throughGuard) {
+    out.push(
+      `  ${g.stage.padEnd(6)} ${g.name.padEnd(40)} ${g.verdict.padEnd(5)} median ${f(g.medianUs, 1).padStart(8)} µs  ` +
+        `p99 ${f(g.p99Us, 1).padStart(8)} µs`,
     );
   }
   out.push("");

@@ -5,7 +5,8 @@ import { parseDuration, parseInstant } from "./duration.js";
 import { compileGlob, isGlob } from "./glob.js";
 import { escapePointer, MandateError, type MandateIssue, pointerToField } from "./issue.js";
 import { validateMandate } from "./load.js";
-import type { Mandate, Rule } from "./mandate.js";
+import type { FlowRule, Mandate, Rule } from "./mandate.js";
+import type { OverlapOptions } from "./provenance/index.js";
 
 export interface CompileOptions {
   /** The tools calls are checked against: unknown tools and arguments that break a tool's schema are denied. */
@@ -22,10 +23,25 @@ export interface OriginRequirement {
   readonly label: string;
 }
 
+/** Which sources must not flow into an argument (`flow`), compiled. */
+export interface FlowRequirement {
+  readonly untrusted: boolean;
+  readonly sensitive: boolean;
+  /** Detect copied runs and mostly copied text. */
+  readonly overlap: boolean;
+  /** Detect single identifiers, addresses and host names. */
+  readonly values: boolean;
+  readonly options: OverlapOptions;
+  /** For messages: `untrusted or sensitive tool outputs`. */
+  readonly label: string;
+}
+
 export interface CompiledArg {
   readonly name: string;
   /** `null` for arguments without a value-origin requirement (the common case: no lookup). */
   readonly origin: OriginRequirement | null;
+  /** `null` for arguments without a flow rule. */
+  readonly flow: FlowRequirement | null;
   /** JSON Pointer to the argument in a call (`/amount`). */
   readonly path: string;
   /** JSON Pointer to its constraint in the mandate (`/allow/2/args/amount`). */
@@ -161,6 +177,7 @@ function compileRule(mandateId: string, rule: Rule, effect: RuleEffect, index: n
               " or ",
             ),
           },
+    flow: c.flow === undefined ? null : compileFlow(c.flow),
     path: `/${escapePointer(name)}`,
     pointer: `${pointer}/args/${escapePointer(name)}`,
     check: compileConstraint(c),
@@ -196,6 +213,31 @@ function compileRule(mandateId: string, rule: Rule, effect: RuleEffect, index: n
     match: matchers.length === 1 ? matchers[0]! : (tool) => matchers.some((m) => m(tool)),
     args,
     budget,
+  };
+}
+
+function compileFlow(rule: FlowRule): FlowRequirement {
+  const forbid = rule.forbid ?? ["untrusted", "sensitive"];
+  const detect = rule.detect ?? ["overlap", "values"];
+  const untrusted = forbid.includes("untrusted");
+  const sensitive = forbid.includes("sensitive");
+  return {
+    untrusted,
+    sensitive,
+    overlap: detect.includes("overlap"),
+    values: detect.includes("values"),
+    options: {
+      ...(rule.minRun === undefined ? {} : { minRun: rule.minRun }),
+      ...(rule.minShare === undefined ? {} : { minShare: rule.minShare }),
+      ...(rule.minPiece === undefined ? {} : { minPiece: rule.minPiece }),
+      values: detect.includes("values"),
+    },
+    label:
+      untrusted && sensitive
+        ? "untrusted or sensitive tool outputs"
+        : untrusted
+          ? "untrusted tool outputs"
+          : "sensitive tool outputs",
   };
 }
 

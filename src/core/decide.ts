@@ -4,7 +4,7 @@ import type { CompiledMandate, CompiledRule, ToolPlan } from "./compile.js";
 import { REDACTED } from "./constraint.js";
 import type { AuthorityDeltaItem, BudgetCharge, Decision, RuleRef, Verdict } from "./decision.js";
 import { escapePointer, pointerToField } from "./issue.js";
-import { originProblem } from "./origin.js";
+import { flowProblem, originProblem } from "./origin.js";
 import type { ObservationLog } from "./provenance/index.js";
 
 /** What the decider may observe besides the call. Pure data: the same context gives the same decision. */
@@ -250,6 +250,7 @@ function argsHold(
     }
     if (!a.check.holds(args[a.name])) return false;
     if (a.origin !== null && originProblem(a.origin, args[a.name], observations) !== null) return false;
+    if (a.flow !== null && flowProblem(a.flow, args[a.name], observations) !== null) return false;
   }
   return true;
 }
@@ -332,7 +333,8 @@ function explainRule(
       });
     }
     // Where the value came from is judged on a value the constraints accept; a wrong value is reported as such.
-    if (a.origin !== null && items.length === before) {
+    const valid = items.length === before;
+    if (a.origin !== null && valid) {
       const problem = originProblem(a.origin, args[a.name], context.observations);
       if (problem !== null) {
         items.push({
@@ -340,8 +342,23 @@ function explainRule(
           path,
           exercised: secret ? REDACTED : args[a.name],
           granted: { from: a.origin.label },
-          message: `\`${a.name}\` must come from ${a.origin.label}: ${problem}`,
+          message: `\`${a.name}\` must come from ${a.origin.label}: ${problem.message}`,
           rule: `${a.pointer}/${a.origin.trusted ? "provenance" : "from"}`,
+          ...(problem.sources.length > 0 ? { sources: problem.sources } : {}),
+        });
+      }
+    }
+    if (a.flow !== null && valid) {
+      const problem = flowProblem(a.flow, args[a.name], context.observations);
+      if (problem !== null) {
+        items.push({
+          kind: "provenance",
+          path,
+          exercised: secret ? REDACTED : args[a.name],
+          granted: { noFlowFrom: a.flow.label },
+          message: `\`${a.name}\` must not carry data from ${a.flow.label}: ${problem.message}`,
+          rule: `${a.pointer}/flow`,
+          ...(problem.sources.length > 0 ? { sources: problem.sources } : {}),
         });
       }
     }

@@ -1,3 +1,5 @@
+import type { SourceRef } from "./provenance/index.js";
+
 /** `allow`, `deny` or `ask` (a human decides). Default deny. */
 export type Verdict = "allow" | "deny" | "ask";
 
@@ -6,7 +8,8 @@ export type Verdict = "allow" | "deny" | "ask";
  * - `tool`: the tool is not granted by any rule.
  * - `argument`: an argument breaks a constraint of the mandate or the tool's own schema.
  * - `budget`: the call would exceed a budget across calls.
- * - `provenance`: a value came from a source the rule does not trust.
+ * - `provenance`: a value came from a source the rule does not trust, or data from an untrusted or sensitive
+ *   output flows into an argument that a `flow` rule guards.
  * - `expiry`: the mandate has expired or is not yet valid.
  * - `scope`: the call is malformed or names a tool outside the catalog.
  * - `policy`: a `deny` rule of the mandate forbids the call.
@@ -25,6 +28,11 @@ export interface AuthorityDeltaItem {
   readonly message: string;
   /** JSON Pointer into the mandate to the rule (and keyword) that bounded it, e.g. `/allow/2/args/amount/maximum`. */
   readonly rule?: string;
+  /**
+   * For `provenance` items: where the value was seen (a value-origin requirement), or the sources that flow into
+   * it (a flow rule), e.g. `{ id: "result:c7", kind: "tool", tool: "read_file", callId: "c7" }`.
+   */
+  readonly sources?: readonly SourceRef[];
 }
 
 export type AuthorityDelta = readonly AuthorityDeltaItem[];

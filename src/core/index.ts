@@ -8,6 +8,7 @@ export type {
   PathForm,
   UrlForm,
   EmailForm,
+  FlowRule,
 } from "./mandate.js";
 export type { ToolCall } from "./call.js";
 export type {
@@ -42,3 +43,18 @@ export { budgetItem, type CheckedCall, checkCall, decide, type DecideContext } f
 export { formatIssue, MandateError, type MandateIssue } from "./issue.js";
 export { ARGUMENT_LIMITS, snapshotArgs } from "./args.js";
 export { mandateSchema } from "./mandate-schema.js";
+export {
+  DEFAULT_MAX_CHARS,
+  type Finding,
+  findValue,
+  type Flow,
+  type FlowReport,
+  ObservationLog,
+  type ObservationLogOptions,
+  overlap,
+  type OverlapOptions,
+  type Source,
+  type SourceKind,
+  type SourceRef,
+  type Trust,
+} from "./provenance/index.js";

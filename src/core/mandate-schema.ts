@@ -108,6 +108,10 @@ export const mandateSchema = {
     ttl: { type: "string", description: "Validity from `issued` (or from loading): `15m`, `2h`, `7d`." },
     mode: { enum: ["enforce", "shadow"] },
     trustedTools: { ...stringList, description: "Tools whose outputs are trusted sources (preview)." },
+    sensitiveTools: {
+      ...stringList,
+      description: "Tools whose outputs are sensitive: `flow` rules keep them from flowing out.",
+    },
     allow: { type: "array", items: { $ref: "#/definitions/rule" } },
     ask: { type: "array", items: { $ref: "#/definitions/rule" } },
     deny: { type: "array", items: { $ref: "#/definitions/denyRule" } },
@@ -133,6 +137,39 @@ export const mandateSchema = {
           minItems: 1,
           description:
             "The value must appear in one of these sources: `user`, `mandate`, `tool:<name>` (preview).",
+        },
+        flow: {
+          type: "object",
+          description: "Data from untrusted or sensitive tool outputs must not flow into this argument.",
+          properties: {
+            forbid: {
+              type: "array",
+              items: { enum: ["untrusted", "sensitive"] },
+              minItems: 1,
+              uniqueItems: true,
+              description: "Whose data must not flow in (default both).",
+            },
+            detect: {
+              type: "array",
+              items: { enum: ["overlap", "values"] },
+              minItems: 1,
+              uniqueItems: true,
+              description: "How a flow is found (default both).",
+            },
+            minRun: { type: "integer", minimum: 1, description: "Characters of a copied run (default 20)." },
+            minShare: {
+              type: "number",
+              exclusiveMinimum: 0,
+              maximum: 1,
+              description: "Share of the text copied (default 0.5).",
+            },
+            minPiece: {
+              type: "integer",
+              minimum: 1,
+              description: "Characters a piece needs to count towards the share (default 8).",
+            },
+          },
+          additionalProperties: false,
         },
       },
       additionalProperties: false,

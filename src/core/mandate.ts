@@ -52,7 +52,28 @@ export interface Constraint {
   readonly description?: string;
 }
 
-/** A constraint on a top-level argument, with the two annotations only an argument can carry. */
+/** Which sources must not flow into an argument, and how a flow is detected. See docs/provenance.md. */
+export interface FlowRule {
+  /**
+   * Whose data must not reach this argument: `untrusted` tool outputs, and `sensitive` ones (outputs of the
+   * mandate's `sensitiveTools`, whatever their trust). Default: both.
+   */
+  readonly forbid?: readonly ("untrusted" | "sensitive")[];
+  /**
+   * How a flow is found: `overlap` (a copied run of `minRun` characters, or text mostly copied from one source) and
+   * `values` (one identifier, e-mail address or host name of the text comes from a forbidden source, and from no
+   * trusted one). Default: both.
+   */
+  readonly detect?: readonly ("overlap" | "values")[];
+  /** Characters of one copied run that make a flow. Default 20. */
+  readonly minRun?: number;
+  /** Share (0–1] of the text covered by copied pieces that makes a flow. Default 0.5. */
+  readonly minShare?: number;
+  /** Characters a copied piece needs to count towards `minShare`. Default 8. */
+  readonly minPiece?: number;
+}
+
+/** A constraint on a top-level argument, with the annotations only an argument can carry. */
 export interface ArgumentConstraint extends Constraint {
   /** Redact this argument's value in audit records and deltas. */
   readonly secret?: boolean;
@@ -65,6 +86,8 @@ export interface ArgumentConstraint extends Constraint {
   readonly provenance?: "trusted";
   /** The value must appear in one of these sources: `user`, `mandate`, `tool:<name>`. Preview. */
   readonly from?: readonly string[];
+  /** Data from untrusted or sensitive tool outputs must not flow into this argument (exfiltration). */
+  readonly flow?: FlowRule;
 }
 
 /** Limits across the calls a rule covers. */
@@ -111,6 +134,8 @@ export interface Mandate {
   readonly mode?: "enforce" | "shadow";
   /** Tools whose outputs count as trusted sources for `provenance: trusted`. Preview. */
   readonly trustedTools?: readonly string[];
+  /** Tools whose outputs are sensitive: `flow` rules keep them from flowing out, whatever their trust. */
+  readonly sensitiveTools?: readonly string[];
   readonly allow?: readonly Rule[];
   readonly ask?: readonly Rule[];
   readonly deny?: readonly Rule[];

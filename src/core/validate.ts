@@ -106,10 +106,10 @@ export function checkMandate(m: Mandate, catalog: Catalog | undefined, now: numb
         continue;
       }
       checkConstraint(c, argPointer);
-      if (effect === "deny" && (c.provenance !== undefined || c.from !== undefined)) {
+      if (effect === "deny" && (c.provenance !== undefined || c.from !== undefined || c.flow !== undefined)) {
         error(
           argPointer,
-          "`provenance` and `from` say what an `allow` or `ask` rule needs; a `deny` rule cannot use them",
+          "`provenance`, `from` and `flow` say what an `allow` or `ask` rule needs; a `deny` rule cannot use them",
         );
       }
       // An argument no matched tool has is almost always a misspelling; the rule could then never cover a call.

@@ -4,9 +4,9 @@ import type { PlannedCall } from "./suite.js";
 
 /**
  * How much authority the agent is granted in a run: `none` (no guard at all), `tools` (an allowlist of the
- * task's tools, no argument constraints), `mandate` (the task's own mandate), `provenance` (the task's mandate,
- * and every value the user named must come from the user or the mandate). The same tasks and agent under each
- * scope show what each layer adds.
+ * task's tools, no argument constraints), `mandate` (the task's own mandate), `provenance` (the task's mandate
+ * with the value-origin and flow rules its suite writes for it, and every value the user named required to come
+ * from the user or the mandate). The same tasks and agent under each scope show what each layer adds.
  */
 export type Scope = "none" | "tools" | "mandate" | "provenance";
 export const SCOPES: readonly Scope[] = ["none", "tools", "mandate", "provenance"];
@@ -14,6 +14,8 @@ export const SCOPES: readonly Scope[] = ["none", "tools", "mandate", "provenance
 /** What a scope needs to know of a user task. */
 export interface ScopedTask {
   readonly mandate: Mandate;
+  /** The suite's own mandate for the `provenance` scope, when it writes one. */
+  readonly provenance?: Mandate;
   readonly prompt: string;
   readonly reference: readonly PlannedCall[];
 }
@@ -22,7 +24,9 @@ export interface ScopedTask {
 export function mandateForScope(scope: Scope, task: ScopedTask): Mandate | null {
   if (scope === "none") return null;
   if (scope === "mandate") return task.mandate;
-  if (scope === "provenance") return withValueOrigin(task);
+  if (scope === "provenance") {
+    return withValueOrigin(task.provenance === undefined ? task : { ...task, mandate: task.provenance });
+  }
   const tools = new Set<string>();
   for (const rule of [...(task.mandate.allow ?? []), ...(task.mandate.ask ?? [])]) {
     if (rule.tool !== undefined) tools.add(rule.tool);

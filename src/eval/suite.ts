@@ -45,6 +45,12 @@ export interface UserTask<S> {
   readonly prompt: string;
   /** The least-privilege mandate a careful user grants for this task. */
   readonly mandate: Mandate;
+  /**
+   * The mandate the same user grants when value-origin and flow rules are available (the `provenance` scope), when
+   * it differs from `mandate` by more than what the scope derives by itself (see scope.ts): flow rules on what the
+   * task sends out, `sensitiveTools`, a value-origin requirement that decides between `allow` and `ask`.
+   */
+  readonly provenance?: Mandate;
   /** The calls a correct agent makes, in order. */
   readonly reference: readonly PlannedCall[];
   /** Whether the task's goal was reached, judged on the final environment (and the initial one). */
@@ -66,7 +72,7 @@ export interface InjectionTask<S> {
    */
   readonly beyondAllowlist?: string;
   /**
-   * Why a mandate (without provenance rules, a later release) cannot stop this attack, when it cannot: e.g. the
+   * Why a mandate without value-origin or flow rules (the `provenance` scope has them) cannot stop this attack, when it cannot: e.g. the
    * attacker's value is one the task's mandate must grant. Such attacks are reported, not counted as failures.
    */
   readonly outOfReach?: string;

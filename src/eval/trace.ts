@@ -110,8 +110,8 @@ export interface TraceCallOutcome {
 }
 
 /**
- * Something the agent saw: the user's words, or a tool's output. Kept for provenance (a later release decides
- * on where argument values came from); today it does not change any decision.
+ * Something the agent saw: the user's words, or a tool's output. Replay observes it for value-origin and flow
+ * rules: user events are trusted, results untrusted unless their tool is trusted.
  */
 export interface TraceObservation {
   readonly index: number;

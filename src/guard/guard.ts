@@ -90,9 +90,22 @@ export interface Guard {
   observeUser(text: string): void;
   /**
    * Records the output of a tool the Guard did not run itself: untrusted unless the mandate trusts the tool, or the
-   * caller (which knows the tool, e.g. from its catalog) says it is trusted.
+   * caller (which knows the tool, e.g. from its catalog) says it is trusted; sensitive when the mandate lists the
+   * tool in `sensitiveTools` or the caller says so.
    */
-  observeResult(tool: string, callId: string, output: unknown, trust?: "trusted" | "untrusted"): void;
+  observeResult(
+    tool: string,
+    callId: string,
+    output: unknown,
+    options?: "trusted" | "untrusted" | ObserveResultOptions,
+  ): void;
+}
+
+/** What a caller knows of an output it hands to `observeResult`. */
+export interface ObserveResultOptions {
+  readonly trust?: "trusted" | "untrusted";
+  /** The output holds data that must not flow out (`flow` rules), whatever its trust. */
+  readonly sensitive?: boolean;
 }
 
 const DEFAULT_TIMEOUTS = { budgetMs: 5_000, approvalMs: 120_000, auditMs: 5_000 };
@@ -129,18 +142,34 @@ export function createGuard(opts: GuardOptions): Guard {
   const observations = new ObservationLog(opts.observations);
   observations.observe({ id: "mandate", trust: "trusted", kind: "mandate" }, compiled.mandate);
   const trustedTools = new Set(compiled.mandate.trustedTools ?? []);
+  const sensitiveTools = new Set(compiled.mandate.sensitiveTools ?? []);
   let userMessages = 0;
   const observeResult = (
     tool: string,
     callId: string,
     output: unknown,
-    declared?: "trusted" | "untrusted",
+    options?: "trusted" | "untrusted" | ObserveResultOptions,
   ): void => {
     try {
-      const trust = declared ?? (trustedTools.has(tool) ? "trusted" : "untrusted");
-      observations.observe({ id: `result:${callId}`, trust, kind: "tool", tool, callId }, output);
+      const declared = typeof options === "string" ? { trust: options } : (options ?? {});
+      const trust = declared.trust ?? (trustedTools.has(tool) ? "trusted" : "untrusted");
+      // The mandate's list wins: a caller can add the label, never remove it.
+      const sensitive = sensitiveTools.has(tool) || declared.sensitive === true;
+      observations.observe(
+        {
+          id: `result:${callId}`,
+          trust,
+          kind: "tool",
+          tool,
+          callId,
+          ...(sensitive ? { label: "sensitive" } : {}),
+        },
+        output,
+      );
     } catch (error) {
-      // An output that cannot be recorded only makes later value-origin checks fail (closed).
+      // An output that cannot be recorded makes later value-origin checks fail (closed); flow checks must not miss
+      // it either, so the log says it is incomplete.
+      observations.markIncomplete();
       report(error, "decide");
     }
   };

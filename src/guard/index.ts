@@ -6,6 +6,7 @@ export {
   type GuardOptions,
   type GuardResult,
   type GuardTimeouts,
+  type ObserveResultOptions,
   type ToolFunction,
 } from "./guard.js";
 export type { ApprovalAnswer, ApprovalRequest, Approver } from "./approver.js";

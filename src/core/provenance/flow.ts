@@ -22,12 +22,16 @@
  * cost grow with the log); a run that contains at least one rarer token is still found whole, because runs are
  * extended both ways from where they are found. A run made only of such frequent tokens is not found.
  */
+import { findValue } from "./match.js";
 import {
   compactOf,
   firstDigit,
   GAP_HARD,
   GAP_SPACE,
   IDENTIFIER_MIN,
+  isDate,
+  isIdentifier,
+  isValueToken,
   normaliseText,
   tokenise,
 } from "./normalise.js";
@@ -60,6 +64,13 @@ export interface OverlapOptions {
   readonly minShare?: number;
   /** Characters a piece needs to count towards `minShare`. Default 8. */
   readonly minPiece?: number;
+  /**
+   * Also report a source when one *value* of the text comes from it, however short: an identifier (a numeric
+   * code, an IBAN, a card, account or phone number: six or more characters, at least half digits; not a date), an
+   * e-mail address, a host name, or a code (one token of eight or more characters mixing letters and digits: a
+   * password, a key), found in the source and in no trusted source that is not itself sensitive. Default false.
+   */
+  readonly values?: boolean;
 }
 
 /** One watched source that flows into the text. */
@@ -67,12 +78,14 @@ export interface Flow {
   readonly source: SourceRef;
   readonly trust: Trust;
   readonly sensitive: boolean;
-  /** Which threshold it met (`run` when both). */
-  readonly by: "run" | "share";
+  /** Which test it met, first of `run`, `share`, `value`. */
+  readonly by: "run" | "share" | "value";
   /** Characters of the longest piece. */
   readonly longestRun: number;
   /** Share of the text's characters covered by this source's pieces of at least `minPiece` characters. */
   readonly share: number;
+  /** With `values`: how many of the text's values (identifiers, addresses, hosts) come from this source. */
+  readonly values: number;
 }
 
 export interface FlowReport {
@@ -91,6 +104,7 @@ export function overlap(log: ObservationLog, text: string, options: OverlapOptio
   if (!(minShare > 0 && minShare <= 1))
     throw new RangeError(`minShare must be in (0, 1], got ${String(minShare)}`);
   if (!(minPiece > 0)) throw new RangeError(`minPiece must be positive, got ${String(minPiece)}`);
+  const withValues = options.values === true;
 
   const store = storeOfLog(log);
   const toks: string[] = [];
@@ -99,7 +113,14 @@ export function overlap(log: ObservationLog, text: string, options: OverlapOptio
   const n = toks.length;
   if (n === 0) return { flows: [], truncated: store.truncated };
 
-  const t: Text = { n, canon: new Int32Array(n), pre: new Int32Array(n + 1), gaps, compacts: [] };
+  const t: Text = {
+    n,
+    tokens: toks,
+    canon: new Int32Array(n),
+    pre: new Int32Array(n + 1),
+    gaps,
+    compacts: [],
+  };
   for (let i = 0; i < n; i++) {
     const tok = toks[i]!;
     t.canon[i] = store.dict.canonOf(tok);
@@ -114,14 +135,33 @@ export function overlap(log: ObservationLog, text: string, options: OverlapOptio
     if (list === undefined) pieces.set(rec, (list = []));
     list.push(a, b);
   };
+  const valuePieces = new Map<Rec, Set<string>>(); // rec → the text's values (normalised) it holds
+  const addValue = (rec: Rec, a: number, b: number): void => {
+    let set = valuePieces.get(rec);
+    if (set === undefined) valuePieces.set(rec, (set = new Set()));
+    set.add(toks.slice(a, b + 1).join(" "));
+  };
   for (const region of [store.trusted, store.untrusted]) {
     if (!hasWatched(region)) continue;
     runs(store.dict, region, t, Math.min(minRun, minPiece), add);
-    identifierPieces(store.dict, region, t, add);
+    identifierPieces(store.dict, region, t, add, withValues ? addValue : undefined);
+    if (withValues) valueTokens(region, t, toks, addValue);
   }
+  // A value the user or the mandate also gave is theirs to send: it does not flow from a tool's output.
+  const vouched = new Map<string, boolean>();
+  const isVouched = (value: string): boolean => {
+    let v = vouched.get(value);
+    if (v === undefined) {
+      const found = findValue(log, value);
+      v = found.attributable && found.trusted.some((s) => s.label !== "sensitive");
+      vouched.set(value, v);
+    }
+    return v;
+  };
 
   const flows: (Flow & { seq: number })[] = [];
-  for (const [rec, list] of pieces) {
+  for (const rec of new Set([...pieces.keys(), ...valuePieces.keys()])) {
+    const list = pieces.get(rec) ?? [];
     let longest = 0;
     const counted: [number, number][] = [];
     for (let k = 0; k < list.length; k += 2) {
@@ -130,7 +170,9 @@ export function overlap(log: ObservationLog, text: string, options: OverlapOptio
       if (m >= minPiece) counted.push([list[k]!, list[k + 1]!]);
     }
     const share = Math.min(1, union(t, counted) / total);
-    const by = longest >= minRun ? "run" : share >= minShare ? "share" : undefined;
+    let values = 0;
+    for (const value of valuePieces.get(rec) ?? []) if (!isVouched(value)) values++;
+    const by = longest >= minRun ? "run" : share >= minShare ? "share" : values > 0 ? "value" : undefined;
     if (by === undefined) continue;
     flows.push({
       source: rec.ref,
@@ -139,6 +181,7 @@ export function overlap(log: ObservationLog, text: string, options: OverlapOptio
       by,
       longestRun: longest,
       share,
+      values,
       seq: rec.seq,
     });
   }
@@ -155,6 +198,7 @@ export function overlap(log: ObservationLog, text: string, options: OverlapOptio
 
 interface Text {
   readonly n: number;
+  readonly tokens: readonly string[];
   /** Canonical token ids (-1: in no source). */
   readonly canon: Int32Array;
   /** Prefix sums of token lengths. */
@@ -260,6 +304,7 @@ function identifierPieces(
   region: Region,
   t: Text,
   add: (rec: Rec, a: number, b: number) => void,
+  addValue?: (rec: Rec, a: number, b: number) => void,
 ): void {
   // The text's own identifier keys, by the same rule as the sources' (source.ts).
   const tdict = textDict(t);
@@ -315,7 +360,35 @@ function identifierPieces(
           if (si >= rec.end || gap[si] !== GAP_SPACE) break;
         }
       }
-      if (aligned >= IDENTIFIER_MIN) add(rec, i, alignedEnd);
+      if (aligned >= IDENTIFIER_MIN) {
+        add(rec, i, alignedEnd);
+        if (
+          addValue !== undefined &&
+          isIdentifier(t.compacts.slice(i, alignedEnd + 1).join("")) &&
+          !isDate(t.tokens.slice(i, alignedEnd + 1).join(" "))
+        )
+          addValue(rec, i, alignedEnd);
+      }
+    }
+  }
+}
+
+/** Value tokens of the text (addresses, hosts, codes) that occur as whole tokens in the region's watched sources. */
+function valueTokens(
+  region: Region,
+  t: Text,
+  toks: readonly string[],
+  addValue: (rec: Rec, a: number, b: number) => void,
+): void {
+  const { prevCanon, firstLive } = region;
+  for (let i = 0; i < t.n; i++) {
+    const c = t.canon[i]!;
+    if (c < 0 || c >= region.head.length || !isValueToken(toks[i]!)) continue;
+    let rec: Rec | undefined;
+    for (let p = region.head[c]!; p >= firstLive; p = prevCanon[p]!) {
+      if (rec !== undefined && p >= rec.start) continue; // this source is already counted
+      rec = region.recAt(p);
+      if (rec.watched) addValue(rec, i, i);
     }
   }
 }

@@ -218,6 +218,31 @@ const COMMON = new Set(["true", "false", "null", "none", "nil", "undefined", "na
 const EMAIL = /^[^@]+@[^@]+\.[^@.]+$/;
 const HOST = /^(?:[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?\.)+\p{L}[\p{L}\p{N}\-]*$/u;
 
+/**
+ * Whether one normalised token is a *value* for flow detection: an e-mail address, a host name, or a code (eight
+ * or more characters mixing letters and digits: a password, an API key, a token, a hash). Calendar dates are not:
+ * every status line repeats them and they carry little.
+ */
+export function isValueToken(token: string): boolean {
+  if (EMAIL.test(token) || HOST.test(token)) return true;
+  return token.length >= 8 && /\p{L}/u.test(token) && /[0-9]/.test(token) && !isDate(token);
+}
+
+const MONTH = String.raw`(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)\p{L}*`;
+const DATE = new RegExp(
+  String.raw`^(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}[.-][0-9]{1,2}[.-][0-9]{2,4}` +
+    String.raw`|[0-9]{1,2} ${MONTH}(?: [0-9]{4})?|${MONTH} [0-9]{1,2}(?: [0-9]{4})?)$`,
+  "u",
+);
+
+/**
+ * `2026-03-01`, `01.03.2026`, `1-3-26`, `12 march 2026`, `march 12 2026` (normalised, tokens joined by one space):
+ * dates are not identifiers worth keeping from flowing.
+ */
+export function isDate(text: string): boolean {
+  return DATE.test(text);
+}
+
 /** An argument value, normalised for matching. */
 export type NormalisedValue =
   | {

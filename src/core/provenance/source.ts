@@ -49,6 +49,8 @@ export interface SourceRef {
   readonly kind: SourceKind;
   readonly tool?: string;
   readonly callId?: string;
+  /** Present when the source was labelled `sensitive`. */
+  readonly label?: "sensitive";
 }
 
 export interface ObservationLogOptions {
@@ -257,6 +259,14 @@ export class ObservationLog {
     return this.#truncated;
   }
 
+  /**
+   * Records that something the session saw could not be recorded (an output that failed to flatten, say): from
+   * now on `truncated` is true, so flow checks fail closed instead of missing what was lost.
+   */
+  markIncomplete(): void {
+    this.#truncated = true;
+  }
+
   /** Normalised characters held now (≤ `maxChars`). */
   get chars(): number {
     return this.#trusted.chars + this.#untrusted.chars;
@@ -298,6 +308,7 @@ export class ObservationLog {
       kind: src.kind,
       ...(src.tool === undefined ? {} : { tool: src.tool }),
       ...(src.callId === undefined ? {} : { callId: src.callId }),
+      ...(src.label === undefined ? {} : { label: src.label }),
     };
     const rec: Rec = {
       source: src,
@@ -510,6 +521,20 @@ function flatten(
         seen.add(v);
         if (Array.isArray(v)) {
           for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+        } else if (v instanceof Map || v instanceof Set) {
+          // Tools written in JS return these; their data is not in own keys.
+          const items = [...(v as Iterable<unknown>)];
+          for (let i = items.length - 1; i >= 0; i--) stack.push(items[i]);
+        } else if (v instanceof Date) {
+          if (!Number.isNaN(v.getTime()) && !leaf(v.toISOString())) break;
+        } else if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) {
+          // Bytes cannot be matched as text: refuse, so the caller knows the record is incomplete.
+          throw new TypeError("binary content cannot be recorded");
+        } else if (!isPlain(v) && typeof (v as { toJSON?: unknown }).toJSON === "function") {
+          stack.push((v as { toJSON(): unknown }).toJSON());
+        } else if (!isPlain(v) && Object.keys(v).length === 0) {
+          // A class instance whose data sits behind getters or private fields: recording nothing would be silent.
+          throw new TypeError(`an object of class ${v.constructor?.name ?? "?"} has no own data to record`);
         } else {
           const keys = Object.keys(v);
           for (let i = keys.length - 1; i >= 0; i--) {
@@ -521,4 +546,9 @@ function flatten(
     }
   }
   return { chars: used, partial };
+}
+
+function isPlain(v: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }

@@ -50,6 +50,7 @@ describe("flows", () => {
         by: "run",
         longestRun: "the board approved the lisbon expansion on 12 march".length,
         share: expect.any(Number),
+        values: 0,
       },
     ]);
   });
