@@ -12,6 +12,9 @@ export function describeRequest(request: ApprovalRequest): string {
   for (const [key, value] of Object.entries(request.args))
     lines.push(`  ${key.padEnd(8)} ${oneLine(JSON.stringify(value) ?? "")}`);
   lines.push(`  why      ${request.decision.reason}`);
+  // What a person most needs to see: why the mandate did not allow this outright (e.g. where a value came from).
+  for (const item of request.decision.escalation ?? [])
+    lines.push(`  not allowed outright: ${oneLine(item.message)}`);
   return lines.join("\n");
 }
 

@@ -169,8 +169,10 @@ function judge(
       if (!argsHold(rule, args, context.observations)) continue;
       const charges = rule.budget ? budgetCharges(compiled.id, rule, args, now) : EMPTY;
       if (charges === null || overBudget(charges, context.usage) !== null) continue;
-      const verdict = rule.ref.effect === "allow" ? "allow" : "ask";
-      return finish(f, verdict, EMPTY, rule.ref, rule.reason, charges, args);
+      if (l === 0) return finish(f, "allow", EMPTY, rule.ref, rule.reason, charges, args);
+      // Asked although the tool has allow rules: the person is told why none of them covers the call.
+      const escalation = closestDelta(compiled.id, plan.allow, plan.secrets, args, now, context);
+      return finish(f, "ask", EMPTY, rule.ref, rule.reason, charges, args, escalation);
     }
   }
 
@@ -190,7 +192,15 @@ function judge(
       args,
     );
   }
-  return refuse(f, closestDelta(compiled.id, plan, args, now, context), undefined, null, args);
+  const granting =
+    plan.allow.length === 0 ? plan.ask : plan.ask.length === 0 ? plan.allow : [...plan.allow, ...plan.ask];
+  return refuse(
+    f,
+    closestDelta(compiled.id, granting, plan.secrets, args, now, context),
+    undefined,
+    null,
+    args,
+  );
 }
 
 /** What every exit of `checkCall` needs; one object instead of closures keeps the hot path allocation-light. */
@@ -209,6 +219,7 @@ function finish(
   reason: string,
   charges: readonly BudgetCharge[],
   args: CheckedCall["args"],
+  escalation?: readonly AuthorityDeltaItem[],
 ): CheckedCall {
   return {
     decision: {
@@ -219,6 +230,7 @@ function finish(
       tool: f.tool,
       callId: f.callId,
       mode: f.compiled.mode,
+      ...(escalation === undefined || escalation.length === 0 ? {} : { escalation }),
       charges,
       reason,
       elapsedUs: (performance.now() - f.started) * 1000,
@@ -258,19 +270,16 @@ function argsHold(
 /** The delta against the rule the call came closest to: the one with the fewest failing items (first on ties). */
 function closestDelta(
   mandateId: string,
-  plan: ToolPlan,
+  rules: readonly CompiledRule[],
+  secrets: ReadonlySet<string>,
   args: Readonly<Record<string, unknown>>,
   now: number,
   context: DecideContext,
 ): AuthorityDeltaItem[] {
   let best: AuthorityDeltaItem[] | null = null;
   let bestDistance = Infinity;
-  for (const rule of plan.allow.length === 0
-    ? plan.ask
-    : plan.ask.length === 0
-      ? plan.allow
-      : [...plan.allow, ...plan.ask]) {
-    const items = explainRule(mandateId, rule, args, now, context, plan.secrets);
+  for (const rule of rules) {
+    const items = explainRule(mandateId, rule, args, now, context, secrets);
     if (items.length === 0) continue;
     const d = distance(items);
     if (d < bestDistance) {

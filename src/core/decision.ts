@@ -71,6 +71,12 @@ export interface Decision {
   readonly callId: string;
   /** `enforce`, or `shadow` (decided and logged, but the call runs anyway). */
   readonly mode: "enforce" | "shadow";
+  /**
+   * On an `ask`: what kept the mandate's `allow` rules for this tool from covering the call — the delta against
+   * the closest one — so the person asked sees it (e.g. that the amount appears only in a tool's output). Absent
+   * when no `allow` rule names the tool.
+   */
+  readonly escalation?: AuthorityDelta;
   /** Budget units to reserve before running (only for `allow`/`ask`). */
   readonly charges: readonly BudgetCharge[];
   /** One plain-English line summarising the verdict. */

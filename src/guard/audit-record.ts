@@ -38,6 +38,8 @@ export interface AuditRecord {
   readonly effect: "allow" | "deny";
   readonly mode: "enforce" | "shadow";
   readonly delta: AuthorityDelta;
+  /** On an `ask`: why no `allow` rule covered the call (Decision.escalation); absent otherwise. */
+  readonly escalation?: AuthorityDelta;
   readonly rule: RuleRef | null;
   readonly reason: string;
   readonly approval: ApprovalTrail | null;

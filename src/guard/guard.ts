@@ -278,6 +278,7 @@ export function createGuard(opts: GuardOptions): Guard {
       effect: runs ? "allow" : "deny",
       mode,
       delta,
+      ...(decision.escalation === undefined ? {} : { escalation: decision.escalation }),
       rule: decision.rule,
       // What took effect, in words: a refused reservation or a person's "no" overrides the decider's reason.
       reason:

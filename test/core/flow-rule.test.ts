@@ -531,3 +531,39 @@ describe("outputs that are not plain JSON", () => {
     expect(send(mandate(), "pin 919293", log).verdict).toBe("deny");
   });
 });
+
+describe("an ask tells the person why the allow rule did not cover the call", () => {
+  test("a value-origin failure on the allow rule becomes the ask's escalation, naming the source", () => {
+    const parsed = parseMandate(`mandate: 1
+id: pay
+allow:
+  - tool: pay
+    args: { amount: { maximum: 150, provenance: trusted } }
+ask:
+  - tool: pay
+    args: { amount: { maximum: 150 } }
+`);
+    if (!parsed.ok) throw new Error("mandate should load");
+    const compiled = compile(parsed.mandate);
+    const log = new ObservationLog();
+    log.observe(USER, "please pay the electricity bill");
+    log.observe(INBOX, "Amount due: 86.40 EUR");
+    const d = decide(compiled, { tool: "pay", args: { amount: 86.4 }, callId: "p1" }, { observations: log });
+    expect(d.verdict).toBe("ask");
+    expect(d.delta).toEqual([]);
+    expect(d.escalation).toMatchObject([
+      {
+        kind: "provenance",
+        path: "/amount",
+        rule: "/allow/0/args/amount/provenance",
+        sources: [{ callId: "c7" }],
+      },
+    ]);
+    expect(d.escalation![0]!.message).toContain("the output of read_inbox (call c7)");
+    // Covered outright: no escalation.
+    log.observe({ ...USER, id: "user:2" }, "it is 86.40");
+    expect(
+      decide(compiled, { tool: "pay", args: { amount: 86.4 }, callId: "p2" }, { observations: log }),
+    ).not.toHaveProperty("escalation");
+  });
+});

@@ -1,7 +1,7 @@
 // Flow rules through the Guard: outputs of `sensitiveTools` are recorded as sensitive, and a `flow` rule keeps
 // them out of outgoing arguments; an output that cannot be recorded makes flow checks fail closed.
 import { describe, expect, test } from "vitest";
-import { createGuard, MemoryAuditLog } from "../../src/index.js";
+import { createGuard, describeRequest, MemoryAuditLog } from "../../src/index.js";
 import type { Mandate } from "../../src/core/mandate.js";
 
 const SECRET = { api_key: "sk-live-9f8e7d6c5b4a3f2e", pin: "774201" };
@@ -248,5 +248,46 @@ describe("an output that cannot be recorded fails closed", () => {
     expect(posted()).toBe(0);
     // Arguments without a flow rule are not affected.
     expect((await guard.run({ tool: "read_page", args: {} }, () => PAGE)).denied).toBe(false);
+  });
+});
+
+describe("an approver sees where a value came from", () => {
+  test("the ask carries the allow rule's provenance failure; the terminal text and the audit record show it", async () => {
+    const audit = new MemoryAuditLog();
+    const seen: string[] = [];
+    const guard = createGuard({
+      mandate: {
+        mandate: 1,
+        id: "bills",
+        allow: [
+          { tool: "read_file" },
+          { tool: "pay", args: { iban: { provenance: "trusted" }, amount: { maximum: 200 } } },
+        ],
+        ask: [{ tool: "pay", args: { amount: { maximum: 200 } } }],
+      },
+      audit,
+      approver: {
+        name: "test",
+        approve(request) {
+          seen.push(describeRequest(request));
+          return Promise.resolve({ approved: false, reason: "not that account" });
+        },
+      },
+    });
+    guard.observeUser("Pay the bill in bill.txt");
+    await guard.run({ tool: "read_file", args: {}, callId: "r1" }, () => `Please pay to ${IBAN}`);
+    const res = await guard.run(
+      { tool: "pay", args: { iban: IBAN, amount: 86.4 }, callId: "p1" },
+      () => "paid",
+    );
+    expect(res.denied).toBe(true);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toContain("not allowed outright: `iban` must come from a trusted source");
+    expect(seen[0]).toContain("the output of read_file (call r1)");
+    const record = (await audit.list()).find((e) => e.callId === "p1" && e.event === "decision")!;
+    expect(record.verdict).toBe("ask");
+    expect(record.escalation).toMatchObject([
+      { kind: "provenance", path: "/iban", sources: [{ callId: "r1" }] },
+    ]);
   });
 });
