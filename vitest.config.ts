@@ -8,6 +8,11 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^mandate\/stores\/sqlite$/, replacement: src("stores/sqlite/index.ts") },
+      { find: /^mandate\/ai-sdk$/, replacement: src("adapters/ai-sdk/index.ts") },
+      { find: /^mandate\/openai-agents$/, replacement: src("adapters/openai-agents/index.ts") },
+      { find: /^mandate\/langchain$/, replacement: src("adapters/langchain/index.ts") },
+      { find: /^mandate\/claude-agent-sdk$/, replacement: src("adapters/claude-agent-sdk/index.ts") },
+      { find: /^mandate\/mcp$/, replacement: src("gateway/index.ts") },
       { find: /^mandate$/, replacement: src("index.ts") },
     ],
   },
