@@ -13,6 +13,8 @@ export {
   describeRequest,
   terminalApprover,
   type TerminalApproverOptions,
+  webhookApprover,
+  type WebhookApproverOptions,
 } from "./approvers/index.js";
 export {
   JsonlAuditLog,

@@ -13,6 +13,12 @@ import { checkCommand } from "./commands/check.js";
 import { demoCommand } from "./commands/demo.js";
 import { DEFAULT_EVAL_AUDIT, evalCommand, type EvalOptions } from "./commands/eval.js";
 import { evalTraceCommand } from "./commands/eval-trace.js";
+import {
+  DEFAULT_GATEWAY_AUDIT,
+  DEFAULT_GATEWAY_BUDGETS,
+  gatewayCommand,
+  type GatewayCommandOptions,
+} from "./commands/gateway.js";
 import { validateCommand } from "./commands/validate.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import type { Output } from "./io.js";
@@ -159,6 +165,30 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
       }
       set(await evalCommand({ ...o, progress: process.stderr.isTTY === true && env.io === undefined }, io));
     });
+
+  program
+    .command("gateway")
+    .description("an MCP proxy: every tools/call passes the mandate; a denied call never reaches the server")
+    .argument("[command...]", "the MCP server to start, after `--` (stdio)")
+    .requiredOption("--mandate <file>", "the mandate; with --token-keys, the deployment policy")
+    .option("--audit <file>", `SQLite audit log (default ${DEFAULT_GATEWAY_AUDIT})`)
+    .option("--budgets <file>", `SQLite budget store (default ${DEFAULT_GATEWAY_BUDGETS})`)
+    .option("--listen <host:port>", "serve MCP over Streamable HTTP here (default: stdio)")
+    .option("--upstream-url <url>", "the MCP server is at this Streamable HTTP URL")
+    .option("--config <file>", "several servers (YAML `servers:`); their tools become <name>__<tool>")
+    .option(
+      "--approve-webhook <url>",
+      "POST each `ask` here (HMAC-signed with $MANDATE_WEBHOOK_SECRET); none: deny",
+    )
+    .option(
+      "--token-keys <jwks>",
+      "HTTP: each session presents its mandate as an EdDSA token signed by these keys",
+    )
+    .option("--token-issuer <iss>", "the tokens' required issuer")
+    .option("--token-audience <aud>", "the tokens' required audience")
+    .option("--call-timeout <duration>", "a server's answer time limit (default 60s)")
+    .option("--max-message-bytes <n>", "largest JSON-RPC message accepted (default 16 MiB)")
+    .action(async (command: string[], o: GatewayCommandOptions) => set(await gatewayCommand(command, o, io)));
 
   program
     .command("demo")
