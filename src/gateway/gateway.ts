@@ -243,7 +243,8 @@ function unauthorized(res: ServerResponse, reason: string): void {
   res
     .writeHead(401, {
       "content-type": "application/json",
-      "www-authenticate": `Bearer error="invalid_token", error_description="${reason.replace(/["\\]/g, "'")}"`,
+      // A header holds visible ASCII only: the reason in full is in the body.
+      "www-authenticate": `Bearer error="invalid_token", error_description="${reason.replace(/[^\x20-\x7e]|["\\]/g, "'")}"`,
     })
     .end(
       JSON.stringify({

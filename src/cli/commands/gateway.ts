@@ -130,7 +130,14 @@ function upstreamsOf(command: readonly string[], opts: GatewayCommandOptions): U
       EXIT.usage,
     );
   }
-  if (command.length > 0) return [{ name: "server", command: command[0]!, args: command.slice(1) }];
+  // A wrapped command inherits the gateway's environment, as under any wrapper (`env X=1 mandate gateway -- srv`);
+  // servers from a config file get only MCP's small default environment plus their own `env`.
+  if (command.length > 0) {
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+    );
+    return [{ name: "server", command: command[0]!, args: command.slice(1), env }];
+  }
   if (opts.upstreamUrl !== undefined) {
     try {
       new URL(opts.upstreamUrl);
