@@ -120,6 +120,7 @@ export async function serveHttp(
   const path = listen.path ?? "/mcp";
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const policy = compile(opts.mandate);
+  let loopbackHosts: string[] | null = null;
   const sessions = new Map<
     string,
     { transport: StreamableHTTPServerTransport; session: GatewaySession; token: string | null }
@@ -176,6 +177,8 @@ export async function serveHttp(
     }
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
+      // On loopback, only loopback Host headers: a web page cannot reach the gateway through DNS rebinding.
+      ...(loopbackHosts === null ? {} : { enableDnsRebindingProtection: true, allowedHosts: loopbackHosts }),
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, session, token: token ?? null });
       },
@@ -201,6 +204,9 @@ export async function serveHttp(
     server.listen(listen.port ?? 0, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
+  loopbackHosts = ["127.0.0.1", "localhost", "::1"].includes(host)
+    ? [`127.0.0.1:${address.port}`, `localhost:${address.port}`, `[::1]:${address.port}`]
+    : null;
   const shownHost = host.includes(":") ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${address.port}${path}`,
