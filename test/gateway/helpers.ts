@@ -22,7 +22,7 @@ export const MANDATE: Mandate = {
     { tool: "read_statement" },
     { tool: "send_money", args: { recipient: { const: LANDLORD }, amount: { maximum: 1200 } } },
     { tool: "balance", args: { account: { const: "main" } } },
-    { tools: ["slow", "crash", "count", "summarise"] },
+    { tools: ["slow", "crash", "count", "summarise", "noise"] },
   ],
   ask: [{ tool: "send_money", args: { amount: { maximum: 100 } } }],
 };

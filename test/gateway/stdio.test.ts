@@ -2,7 +2,9 @@
 // behind (test/gateway/fixtures/bank-server.mjs), every tools/call through the Guard.
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, test } from "vitest";
-import { callbackApprover } from "../../src/index.js";
+import { createServer } from "node:http";
+import { createHmac } from "node:crypto";
+import { callbackApprover, webhookApprover } from "../../src/index.js";
 import { DENIAL_META_KEY } from "../../src/gateway/denial-result.js";
 import {
   ATTACKER,
@@ -26,7 +28,16 @@ describe("tools through the gateway", () => {
     open = await inProcessGateway({ upstreams: [stdioUpstream(log.path)] });
     const { tools } = await open.client.listTools();
     const names = tools.map((t) => t.name).sort();
-    expect(names).toEqual(["balance", "count", "crash", "read_statement", "send_money", "slow", "summarise"]);
+    expect(names).toEqual([
+      "balance",
+      "count",
+      "crash",
+      "noise",
+      "read_statement",
+      "send_money",
+      "slow",
+      "summarise",
+    ]);
     expect(names).not.toContain("delete_account");
   });
 
@@ -133,6 +144,64 @@ describe("ask", () => {
   });
 });
 
+describe("ask through a webhook", () => {
+  test("the pending call is POSTed, signed; the webhook's answer decides; a broken webhook means no", async () => {
+    const log = callLog();
+    const bodies: { body: Record<string, unknown>; signature: string | undefined }[] = [];
+    let answer: (body: Record<string, unknown>) => { status: number; json: unknown } = () => ({
+      status: 200,
+      json: { approved: true, by: "ops" },
+    });
+    const hook = createServer((req, res) => {
+      let raw = "";
+      req.on("data", (c: Buffer) => (raw += c.toString()));
+      req.on("end", () => {
+        const body = JSON.parse(raw) as Record<string, unknown>;
+        const sig = req.headers["x-mandate-signature"];
+        bodies.push({ body, signature: Array.isArray(sig) ? sig[0] : sig });
+        const a = answer(body);
+        res.writeHead(a.status, { "content-type": "application/json" }).end(JSON.stringify(a.json));
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, "127.0.0.1", () => r()));
+    const url = `http://127.0.0.1:${(hook.address() as { port: number }).port}/approve`;
+    try {
+      open = await inProcessGateway({
+        upstreams: [stdioUpstream(log.path)],
+        approver: webhookApprover({ url, secret: "s3cret" }),
+      });
+      const yes = await open.client.callTool({
+        name: "send_money",
+        arguments: { recipient: ATTACKER, amount: 20 },
+      });
+      expect(yes.isError).toBeFalsy();
+      expect(bodies[0]!.body).toMatchObject({
+        tool: "send_money",
+        args: { recipient: ATTACKER, amount: 20 },
+        verdict: "ask",
+      });
+      const raw = JSON.stringify(bodies[0]!.body);
+      expect(bodies[0]!.signature).toBe(`sha256=${createHmac("sha256", "s3cret").update(raw).digest("hex")}`);
+      answer = () => ({ status: 200, json: { approved: false, reason: "not that account" } });
+      const no = await open.client.callTool({
+        name: "send_money",
+        arguments: { recipient: ATTACKER, amount: 21 },
+      });
+      expect(no.isError).toBe(true);
+      expect(textOf(no)).toContain("not that account");
+      answer = () => ({ status: 500, json: { approved: true } });
+      const broken = await open.client.callTool({
+        name: "send_money",
+        arguments: { recipient: ATTACKER, amount: 22 },
+      });
+      expect(broken.isError).toBe(true);
+      expect(log.calls().map((c) => c.args.amount)).toEqual([20]);
+    } finally {
+      hook.close();
+    }
+  });
+});
+
 describe("what the gateway does not judge, it passes through", () => {
   test("resources, resource templates and prompts", async () => {
     open = await inProcessGateway({ upstreams: [stdioUpstream(callLog().path)] });
@@ -202,6 +271,22 @@ describe("faults", () => {
     const ok = await open.client.callTool({ name: "read_statement", arguments: {} });
     expect(textOf(ok)).toContain(LANDLORD);
     expect(log.calls().map((c) => c.name)).toEqual(["read_statement"]);
+  });
+
+  test("malformed and oversized JSON-RPC from the server is dropped and logged; the call still gets its answer", async () => {
+    const logged: string[] = [];
+    open = await inProcessGateway({
+      upstreams: [stdioUpstream(callLog().path)],
+      maxMessageBytes: 4096,
+      log: (line) => logged.push(line),
+    });
+    const res = await open.client.callTool({ name: "noise", arguments: {} });
+    expect(textOf(res)).toBe("after the noise");
+    expect(logged.join("\n")).toMatch(/not-json/);
+    expect(logged.join("\n")).toMatch(/oversized/);
+    expect(logged.join("\n")).toMatch(/not-json-rpc/);
+    const next = await open.client.callTool({ name: "read_statement", arguments: {} });
+    expect(next.isError).toBeFalsy();
   });
 
   test("a server that hangs: the client gets an error result in time, and the session keeps serving", async () => {
