@@ -48,12 +48,11 @@ export class StreamTransport implements Transport {
 
   send(message: JSONRPCMessage): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("the transport is closed"));
-    return new Promise((resolve, reject) => {
-      const line = `${JSON.stringify(message)}\n`;
-      if (this.#output.write(line)) resolve();
-      else this.#output.once("drain", resolve);
-      this.#output.once("error", reject);
-    });
+    // Write errors reach `onerror` through the stream's one error listener (a listener per send would pile up);
+    // back-pressure is honoured by waiting for `drain`.
+    const line = `${JSON.stringify(message)}\n`;
+    if (this.#output.write(line)) return Promise.resolve();
+    return new Promise((resolve) => this.#output.once("drain", () => resolve()));
   }
 
   close(): Promise<void> {
