@@ -68,6 +68,8 @@ export type ToolFunction<A, T> = (args: A) => T | Promise<T>;
 
 export interface Guard {
   readonly mandate: CompiledMandate;
+  /** The mode in effect: the Guard's `mode` option, else the mandate's. In `shadow`, nothing is refused or asked. */
+  readonly mode: "enforce" | "shadow";
   /**
    * Decides the call and runs `execute` only if it is allowed, with a deep-frozen copy of the checked arguments.
    * A tool that throws rejects with its own error (after its budget is released and its outcome audited).
@@ -415,6 +417,7 @@ export function createGuard(opts: GuardOptions): Guard {
 
   return {
     mandate: compiled,
+    mode,
     run,
     wrap<A extends object, T>(name: string, fn: ToolFunction<A, T>) {
       return async (args: A, call?: { callId?: string; session?: string }): Promise<T | Denial> => {
