@@ -1,6 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 /** Default bound on one JSON-RPC message (one line): 16 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -118,16 +118,45 @@ export class StreamTransport implements Transport {
       this.onbadline?.({ kind: "not-json", detail: error instanceof Error ? error.message : String(error) });
       return;
     }
-    const parsed = JSONRPCMessageSchema.safeParse(value);
-    if (!parsed.success) {
+    const problem = jsonRpcProblem(value);
+    if (problem !== null) {
       const id = (value as { id?: unknown } | null)?.id;
       this.onbadline?.({
         kind: "not-json-rpc",
-        detail: parsed.error.issues[0]?.message ?? "not a JSON-RPC 2.0 message",
+        detail: problem,
         ...(typeof id === "string" || typeof id === "number" ? { id } : {}),
       });
       return;
     }
-    this.onmessage?.(parsed.data);
+    this.onmessage?.(value as JSONRPCMessage);
   }
+}
+
+/**
+ * Why a parsed line is not a JSON-RPC 2.0 message, or `null` when it is one: a request (`method`, `id`), a
+ * notification (`method`, no `id`), or a response (`id`, and `result` or an `error` with a numeric `code` and a
+ * `message`). The structural check the gateway needs on every message, without a schema library on the hot path;
+ * the parameters of what the gateway judges (`tools/call`) are checked where they are used.
+ */
+export function jsonRpcProblem(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON-RPC object";
+  const m = value as Record<string, unknown>;
+  if (m.jsonrpc !== "2.0") return '`jsonrpc` must be "2.0"';
+  const hasId = "id" in m;
+  if (hasId && typeof m.id !== "string" && !(typeof m.id === "number" && Number.isInteger(m.id))) {
+    return "`id` must be a string or an integer";
+  }
+  if ("method" in m) {
+    if (typeof m.method !== "string") return "`method` must be a string";
+    if ("params" in m && (typeof m.params !== "object" || m.params === null))
+      return "`params` must be an object";
+    return null;
+  }
+  if (!hasId) return "a message needs a `method` or an `id`";
+  if ("result" in m)
+    return typeof m.result === "object" && m.result !== null ? null : "`result` must be an object";
+  const e = m.error as Record<string, unknown> | undefined;
+  if (typeof e === "object" && e !== null && typeof e.code === "number" && typeof e.message === "string")
+    return null;
+  return "a response needs a `result` or an `error` with `code` and `message`";
 }
