@@ -47,8 +47,11 @@ function guardFor(
   session: string,
   tools: readonly ToolDefinition[],
 ): Guard {
+  const catalog = createCatalog(tools);
   return createGuard({
-    mandate: compile(mandate, { catalog: createCatalog(tools) }),
+    mandate: compile(mandate, { catalog }),
+    // A session's own mandate (from a token) runs within the deployment policy: both must allow each call.
+    ...(mandate === opts.mandate ? {} : { bound: compile(opts.mandate, { catalog }) }),
     audit: opts.audit,
     budgets: opts.budgets,
     session,

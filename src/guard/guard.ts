@@ -30,6 +30,12 @@ export interface GuardOptions {
   readonly budgets: BudgetStore;
   /** Who answers `ask`. Without one, `ask` is denied. */
   readonly approver?: Approver;
+  /**
+   * A second mandate every call must also satisfy — a deployment policy bounding per-session mandates: a call runs
+   * only if both allow it (it is asked if either asks), and the budgets of both are reserved. Without a catalog of
+   * its own it is compiled against `tools`.
+   */
+  readonly bound?: CompiledMandate | Mandate;
   /** Overrides the mandate's own `mode`. `shadow` decides and audits every call but lets it run. */
   readonly mode?: "enforce" | "shadow";
   /** The agent session calls belong to, unless a call names its own. */
@@ -125,6 +131,12 @@ export function createGuard(opts: GuardOptions): Guard {
           ? {}
           : { catalog: Array.isArray(opts.tools) ? createCatalog(opts.tools) : (opts.tools as Catalog) },
       );
+  const bound =
+    opts.bound === undefined
+      ? null
+      : isCompiled(opts.bound)
+        ? opts.bound
+        : compile(opts.bound, compiled.catalog === null ? {} : { catalog: compiled.catalog });
   const clock = opts.clock ?? Date.now;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const mode = opts.mode ?? compiled.mode;
@@ -184,11 +196,12 @@ export function createGuard(opts: GuardOptions): Guard {
     usage?: ReadonlyMap<string, number>,
   ): CheckedCall {
     try {
-      return checkCall(
-        compiled,
-        { tool: call.tool, args: call.args, callId, ...(session === null ? {} : { session }) },
-        usage === undefined ? { now, observations } : { now, usage, observations },
-      );
+      const toolCall = { tool: call.tool, args: call.args, callId, ...(session === null ? {} : { session }) };
+      const context = usage === undefined ? { now, observations } : { now, usage, observations };
+      const own = checkCall(compiled, toolCall, context);
+      return bound === null || own.decision.verdict === "deny"
+        ? own
+        : within(own, checkCall(bound, toolCall, context, false));
     } catch (error) {
       report(error, "decide");
       const tool = typeof call.tool === "string" ? call.tool : "";
@@ -209,6 +222,38 @@ export function createGuard(opts: GuardOptions): Guard {
         args: null,
       };
     }
+  }
+
+  /** The call under both mandates: the policy's refusal wins, either's `ask` asks, both budgets are charged. */
+  function within(own: CheckedCall, policy: CheckedCall): CheckedCall {
+    const p = policy.decision;
+    const d = own.decision;
+    if (p.verdict === "deny") {
+      return {
+        decision: {
+          ...d,
+          verdict: "deny",
+          delta: p.delta,
+          rule: p.rule,
+          charges: [],
+          reason: `the deployment policy \`${p.mandateId}\` refuses it: ${p.reason}`,
+        },
+        args: own.args,
+      };
+    }
+    const escalation = [...(d.escalation ?? []), ...(p.escalation ?? [])];
+    return {
+      decision: {
+        ...d,
+        verdict: d.verdict === "ask" || p.verdict === "ask" ? "ask" : "allow",
+        charges: [...d.charges, ...p.charges],
+        ...(d.verdict === "allow" && p.verdict === "ask"
+          ? { reason: `the deployment policy \`${p.mandateId}\` needs approval: ${p.reason}` }
+          : {}),
+        ...(escalation.length > 0 ? { escalation } : {}),
+      },
+      args: own.args,
+    };
   }
 
   async function run<T>(

@@ -144,6 +144,34 @@ describe("per-session mandates as signed tokens", () => {
     expect(log.calls().map((c) => c.args.amount)).toEqual([100]);
   });
 
+  test("the policy still bounds every call of a session: a call the token allows but the policy does not is refused", async () => {
+    const { gw, log, audit } = await tokenGateway();
+    // Within the policy by tool (the policy grants send_money), wider by argument: any recipient, up to 100.
+    const broad: Mandate = {
+      mandate: 1,
+      id: "bob-any",
+      allow: [{ tool: "send_money", args: { amount: { maximum: 100 } } }],
+    };
+    const token = await signMandateToken(broad, privateJwk, {
+      issuer: "https://issuer.example",
+      expiresIn: "10m",
+    });
+    const client = await connect(gw.url, token);
+    const toAttacker = await client.callTool({
+      name: "send_money",
+      arguments: { recipient: ATTACKER, amount: 50 },
+    });
+    const toLandlord = await client.callTool({
+      name: "send_money",
+      arguments: { recipient: LANDLORD, amount: 50 },
+    });
+    expect(toAttacker.isError).toBe(true); // the policy only asks for other recipients, and nobody answers here
+    expect(toLandlord.isError).toBeFalsy();
+    expect(log.calls().map((c) => c.args.recipient)).toEqual([LANDLORD]);
+    const refused = (await audit.list()).find((r) => r.event === "decision" && r.verdict !== "allow")!;
+    expect(refused).toMatchObject({ verdict: "ask", approval: { approver: "none", approved: false } });
+  });
+
   test.each([
     ["no token", async () => undefined],
     [

@@ -291,3 +291,41 @@ describe("an approver sees where a value came from", () => {
     ]);
   });
 });
+
+describe("a bound (deployment policy) over a session's mandate", () => {
+  const policy: Mandate = {
+    mandate: 1,
+    id: "policy",
+    allow: [
+      { tool: "pay", args: { to: { enum: ["landlord", "grocer"] } }, budget: { sum: { amount: 150 } } },
+    ],
+    ask: [{ tool: "pay", args: { to: { const: "charity" } } }],
+  };
+  const session: Mandate = {
+    mandate: 1,
+    id: "session",
+    allow: [{ tool: "pay", args: { amount: { maximum: 100 } } }],
+  };
+
+  test("the policy's refusal wins, its ask asks, and its budget holds across sessions", async () => {
+    const { MemoryBudgetStore } = await import("../../src/index.js");
+    const budgets = new MemoryBudgetStore();
+    const make = () => createGuard({ mandate: session, bound: policy, budgets });
+    const a = make();
+    const b = make();
+    let paid = 0;
+    const pay = (g: ReturnType<typeof make>, to: string, amount: number) =>
+      g.run({ tool: "pay", args: { to, amount } }, () => (paid += amount));
+    const outside = await pay(a, "attacker", 10);
+    expect(outside).toMatchObject({ denied: true, verdict: "deny" });
+    expect(outside.decision.reason).toMatch(/deployment policy `policy` refuses it/);
+    expect(a.decide({ tool: "pay", args: { to: "charity", amount: 10 } }).verdict).toBe("ask");
+    expect(a.decide({ tool: "pay", args: { to: "landlord", amount: 500 } }).verdict).toBe("deny"); // the session's own bound
+    expect((await pay(a, "landlord", 100)).denied).toBe(false);
+    const second = await pay(b, "grocer", 100); // another session: the policy's 150 in total is spent
+    expect(second.denied).toBe(true);
+    expect(second.decision.delta).toMatchObject([{ kind: "budget" }]);
+    expect((await pay(b, "grocer", 50)).denied).toBe(false);
+    expect(paid).toBe(150);
+  });
+});
