@@ -8,6 +8,8 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^mandate\/stores\/sqlite$/, replacement: src("stores/sqlite/index.ts") },
+      { find: /^mandate\/stores\/postgres$/, replacement: src("stores/postgres/index.ts") },
+      { find: /^mandate\/stores\/redis$/, replacement: src("stores/redis/index.ts") },
       { find: /^mandate\/ai-sdk$/, replacement: src("adapters/ai-sdk/index.ts") },
       { find: /^mandate\/openai-agents$/, replacement: src("adapters/openai-agents/index.ts") },
       { find: /^mandate\/langchain$/, replacement: src("adapters/langchain/index.ts") },

@@ -10,6 +10,7 @@ import type { ApprovalRequest, Approver } from "./approver.js";
 import type { ApprovalTrail, AuditRecord, Outcome } from "./audit-record.js";
 import { type Denial, denialMessage, MandateDeniedError } from "./denial.js";
 import type { AuditLog, BudgetStore } from "./ports.js";
+import type { CallObserver, GuardTelemetry } from "./telemetry.js";
 import { withTimeout } from "./timeout.js";
 
 export interface GuardTimeouts {
@@ -49,6 +50,8 @@ export interface GuardOptions {
   readonly observations?: ObservationLogOptions;
   /** Told of failures the Guard absorbed (a budget commit or an outcome record that could not be written). */
   readonly onError?: (error: Error, stage: "decide" | "budget" | "approval" | "audit") => void;
+  /** Traces and measures every guarded call (e.g. `await openTelemetry()`). None by default. */
+  readonly telemetry?: GuardTelemetry;
 }
 
 export interface GuardCall {
@@ -260,9 +263,33 @@ export function createGuard(opts: GuardOptions): Guard {
     call: GuardCall,
     execute: (args: Readonly<Record<string, unknown>>) => T | Promise<T>,
   ): Promise<GuardResult<T>> {
-    const started = clock();
     const callId = typeof call.callId === "string" && call.callId !== "" ? call.callId : randomUUID();
     const session = call.session ?? opts.session ?? null;
+    const telemetry = opts.telemetry;
+    if (telemetry === undefined) return runCall(call, callId, session, execute, null);
+    const info = { tool: String(call.tool), mandateId: compiled.id, callId, session };
+    return telemetry.call(info, (observer) => runCall(call, callId, session, execute, observer));
+  }
+
+  async function runCall<T>(
+    call: GuardCall,
+    callId: string,
+    session: string | null,
+    execute: (args: Readonly<Record<string, unknown>>) => T | Promise<T>,
+    observer: CallObserver | null,
+  ): Promise<GuardResult<T>> {
+    const started = clock();
+    const decided = (
+      verdict: AuditRecord["verdict"],
+      effect: AuditRecord["effect"],
+      delta: AuditRecord["delta"],
+    ) => {
+      try {
+        observer?.decided({ verdict, effect, delta });
+      } catch {
+        // Telemetry must not change the outcome of the call.
+      }
+    };
     let { decision, args } = decideSafely(call, callId, session, started);
     let approval: ApprovalTrail | null = null;
     let failure: string | null = null;
@@ -346,13 +373,11 @@ export function createGuard(opts: GuardOptions): Guard {
     } catch (error) {
       report(error, "audit");
       await settle(reservation, "release");
-      return refuse(
-        decision,
-        callId,
-        [failedClosed(`the audit log could not record the decision (${messageOf(error)})`)],
-        "deny",
-      );
+      const failed = [failedClosed(`the audit log could not record the decision (${messageOf(error)})`)];
+      decided(decision.verdict, "deny", failed);
+      return refuse(decision, callId, failed, "deny");
     }
+    decided(record.verdict, record.effect, delta);
     if (!runs) {
       await settle(reservation, "release");
       const verdict = decision.verdict === "ask" && failedDelta === null ? "ask" : "deny";

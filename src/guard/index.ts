@@ -14,3 +14,4 @@ export { type Denial, isDenial, MandateDeniedError } from "./denial.js";
 export type { ApprovalTrail, AuditEntry, AuditEvent, AuditRecord, Outcome } from "./audit-record.js";
 export type { AuditFilter, AuditLog, AuditReader, BudgetStore, ReserveResult } from "./ports.js";
 export { type ChainVerification, GENESIS_HASH, hashEntry, verifyChain } from "./audit-chain.js";
+export type { CallObserver, GuardTelemetry, TelemetryCall, TelemetryDecision } from "./telemetry.js";

@@ -13,10 +13,27 @@ export const DEFAULT_AUDIT_DB = ".mandate/audit.db";
 export interface AuditSource {
   readonly db?: string;
   readonly jsonl?: string;
+  /** A PostgreSQL URL (`postgres://…[?schema=]`); a URL given as `db` counts as this too. */
+  readonly postgres?: string;
 }
 
-/** Opens an existing log for reading: SQLite by default, or a JSONL file. Never creates one. */
+/** Opens an existing log for reading: SQLite by default, a JSONL file, or PostgreSQL. Never creates one. */
 export async function openAuditReader(src: AuditSource): Promise<AuditReader & AuditLog> {
+  const url =
+    src.postgres ?? (src.db !== undefined && /^postgres(ql)?:\/\//i.test(src.db) ? src.db : undefined);
+  if (url !== undefined) {
+    try {
+      const { PostgresAuditLog } = await import("../../stores/postgres/audit-log.js");
+      const log = await PostgresAuditLog.open(url, { migrate: false, maxConnections: 2 });
+      await log.list({ limit: 0 });
+      return log;
+    } catch (error) {
+      throw new CliError(
+        `cannot open audit log at ${redactUrl(url)}: ${(error as Error).message}`,
+        EXIT.dataError,
+      );
+    }
+  }
   const path = src.jsonl ?? src.db ?? DEFAULT_AUDIT_DB;
   if (!existsSync(path))
     throw new CliError(`no audit log at \`${path}\` (choose one with --db or --jsonl)`, EXIT.noInput);
@@ -25,6 +42,11 @@ export async function openAuditReader(src: AuditSource): Promise<AuditReader & A
   } catch (error) {
     throw new CliError(`cannot open audit log \`${path}\`: ${(error as Error).message}`, EXIT.dataError);
   }
+}
+
+/** A URL fit for an error message: without its password. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:@/]*):[^@/]*@/, "$1:…@");
 }
 
 export interface ListOptions extends AuditSource {

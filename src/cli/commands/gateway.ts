@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import type { Approver } from "../../guard/approver.js";
 import type { UpstreamSpec } from "../../gateway/upstream.js";
 import { parseDuration } from "../../core/duration.js";
+import { webApprover } from "../../approvers/web.js";
 import { webhookApprover } from "../../approvers/webhook.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { type Output, readMandate } from "../io.js";
@@ -19,6 +20,8 @@ export interface GatewayCommandOptions {
   readonly upstreamUrl?: string;
   readonly config?: string;
   readonly approveWebhook?: string;
+  /** `mandate serve`'s address: each `ask` waits in its approvals queue for an operator. */
+  readonly approveUrl?: string;
   readonly tokenKeys?: string;
   readonly tokenIssuer?: string;
   readonly tokenAudience?: string;
@@ -56,23 +59,38 @@ export async function gatewayCommand(
   if (maxMessageBytes !== undefined && !(Number.isSafeInteger(maxMessageBytes) && maxMessageBytes > 0)) {
     throw new CliError("--max-message-bytes must be a positive integer", EXIT.usage);
   }
+  if (opts.approveWebhook !== undefined && opts.approveUrl !== undefined) {
+    throw new CliError("give one of --approve-webhook and --approve-url", EXIT.usage);
+  }
+  const agentToken = process.env.MANDATE_AGENT_TOKEN;
+  if (opts.approveUrl !== undefined && (agentToken === undefined || agentToken === "")) {
+    throw new CliError(
+      "--approve-url needs the gateway's agent token in $MANDATE_AGENT_TOKEN (mandate serve token add NAME)",
+      EXIT.usage,
+    );
+  }
   const approver: Approver | undefined =
-    opts.approveWebhook === undefined
-      ? undefined
-      : webhookApprover({
-          url: opts.approveWebhook,
-          ...(process.env.MANDATE_WEBHOOK_SECRET === undefined
-            ? {}
-            : { secret: process.env.MANDATE_WEBHOOK_SECRET }),
-        });
+    opts.approveUrl !== undefined
+      ? webApprover({ url: opts.approveUrl, token: agentToken!, name: "serve" })
+      : opts.approveWebhook === undefined
+        ? undefined
+        : webhookApprover({
+            url: opts.approveWebhook,
+            ...(process.env.MANDATE_WEBHOOK_SECRET === undefined
+              ? {}
+              : { secret: process.env.MANDATE_WEBHOOK_SECRET }),
+          });
 
-  // Loaded here, not at the top: the other commands must not pay for the MCP SDK and SQLite.
-  const [{ serveHttp, serveStdio }, { SqliteAuditLog, SqliteBudgetStore }] = await Promise.all([
+  // Loaded here, not at the top: the other commands must not pay for the MCP SDK and the store drivers.
+  const [{ serveHttp, serveStdio }, { openAuditLog, openBudgetStore }] = await Promise.all([
     import("../../gateway/gateway.js"),
-    import("../../stores/sqlite/index.js"),
+    import("../../stores/connect.js"),
   ]);
-  const audit = await SqliteAuditLog.open(opts.audit ?? DEFAULT_GATEWAY_AUDIT);
-  const budgets = await SqliteBudgetStore.open(opts.budgets ?? DEFAULT_GATEWAY_BUDGETS);
+  // A file path (SQLite) or a shared server's URL; replicas behind a load balancer share postgres:// or redis://.
+  const audit = await openAuditLog(opts.audit ?? process.env.MANDATE_AUDIT_URL ?? DEFAULT_GATEWAY_AUDIT);
+  const budgets = await openBudgetStore(
+    opts.budgets ?? process.env.MANDATE_BUDGETS_URL ?? DEFAULT_GATEWAY_BUDGETS,
+  );
   const log = (line: string): void => io.err(`mandate gateway: ${line}`);
   const base = {
     mandate,
