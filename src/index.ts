@@ -15,6 +15,8 @@ export {
   type TerminalApproverOptions,
   webhookApprover,
   type WebhookApproverOptions,
+  webApprover,
+  type WebApproverOptions,
 } from "./approvers/index.js";
 export {
   JsonlAuditLog,
@@ -24,6 +26,12 @@ export {
   verifyJsonlAudit,
 } from "./stores/index.js";
 
+export {
+  NO_TELEMETRY,
+  openTelemetry,
+  type OpenTelemetryOptions,
+  TELEMETRY_NAMES,
+} from "./observability/index.js";
 export { VERSION } from "./version.js";
 
 export type CreateGuardOptions = Omit<GuardOptions, "audit" | "budgets"> &

@@ -19,6 +19,14 @@ import {
   gatewayCommand,
   type GatewayCommandOptions,
 } from "./commands/gateway.js";
+import {
+  serveCommand,
+  type ServeCommandOptions,
+  serveTokenCommand,
+  serveUserCommand,
+  type UserOptions,
+} from "./commands/serve.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { validateCommand } from "./commands/validate.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import type { Output } from "./io.js";
@@ -83,10 +91,19 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
   const audit = program.command("audit").description("read and verify the audit log");
   const source = (cmd: Command): Command =>
     cmd
-      .addOption(new Option("--db <file>", "SQLite audit log").default(DEFAULT_AUDIT_DB).conflicts("jsonl"))
-      .option("--jsonl <file>", "JSON Lines audit log");
-  const sourceOf = (o: { db?: string; jsonl?: string }) =>
-    o.jsonl !== undefined ? { jsonl: o.jsonl } : { db: o.db ?? DEFAULT_AUDIT_DB };
+      .addOption(
+        new Option("--db <file>", "SQLite audit log (or a postgres:// URL)")
+          .default(DEFAULT_AUDIT_DB)
+          .conflicts("jsonl"),
+      )
+      .option("--jsonl <file>", "JSON Lines audit log")
+      .option("--postgres <url>", "PostgreSQL audit log: postgres://…[?schema=name]");
+  const sourceOf = (o: { db?: string; jsonl?: string; postgres?: string }) =>
+    o.postgres !== undefined
+      ? { postgres: o.postgres }
+      : o.jsonl !== undefined
+        ? { jsonl: o.jsonl }
+        : { db: o.db ?? DEFAULT_AUDIT_DB };
   source(audit.command("list").description("list records, oldest first"))
     .option("--mandate <id>", "only this mandate")
     .option("--agent <name>")
@@ -181,6 +198,10 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
       "POST each `ask` here (HMAC-signed with $MANDATE_WEBHOOK_SECRET); none: deny",
     )
     .option(
+      "--approve-url <url>",
+      "ask operators in `mandate serve` at this address (agent token in $MANDATE_AGENT_TOKEN)",
+    )
+    .option(
       "--token-keys <jwks>",
       "HTTP: each session presents its mandate as an EdDSA token signed by these keys",
     )
@@ -189,6 +210,59 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
     .option("--call-timeout <duration>", "a server's answer time limit (default 60s)")
     .option("--max-message-bytes <n>", "largest JSON-RPC message accepted (default 16 MiB)")
     .action(async (command: string[], o: GatewayCommandOptions) => set(await gatewayCommand(command, o, io)));
+
+  const serve = program
+    .command("serve")
+    .description(
+      "the web dashboard: approvals queue, audit browser, metrics, mandates (127.0.0.1 by default)",
+    )
+    .option("--listen <host:port>", "where to listen (default 127.0.0.1:8080)")
+    .option("--db <file>", "operators, sessions and the approvals queue (default .mandate/serve.db)")
+    .option("--audit <file>", "the SQLite audit log the Guards write (default .mandate/audit.db)")
+    .option("--mandate <file...>", "mandates to show in plain words and to check narrowed approvals against")
+    .option("--reports <dir>", "a folder of `mandate eval --report` pages to open from the dashboard")
+    .option("--allow-host <host:port...>", "further Host values to answer (behind a proxy)")
+    .option("--tls-cert <file>", "serve HTTPS with this certificate (PEM)")
+    .option("--tls-key <file>", "and this key (PEM)")
+    .action(async (o: ServeCommandOptions) => set(await serveCommand(o, io)));
+  const user = serve.command("user").description("operators who sign in to the dashboard");
+  for (const action of ["add", "passwd"] as const) {
+    user
+      .command(action)
+      .description(action === "add" ? "add an operator" : "set a new password (ends their sessions)")
+      .argument("<name>")
+      .option("--role <role>", "viewer (reads) or approver (also answers calls)")
+      .option("--password-stdin", "read the password from stdin (else one is generated and printed once)")
+      .option("--db <file>", "default .mandate/serve.db")
+      .action(async (name: string, o: UserOptions) => set(await serveUserCommand(action, name, o, io)));
+  }
+  user
+    .command("remove")
+    .argument("<name>")
+    .option("--db <file>")
+    .action(async (name: string, o: UserOptions) => set(await serveUserCommand("remove", name, o, io)));
+  user
+    .command("list")
+    .option("--db <file>")
+    .action(async (o: UserOptions) => set(await serveUserCommand("list", undefined, o, io)));
+  const token = serve.command("token").description("tokens for agents' web approvers");
+  for (const action of ["add", "revoke"] as const) {
+    token
+      .command(action)
+      .argument("<agent>")
+      .option("--db <file>")
+      .action((name: string, o: { db?: string }) => set(serveTokenCommand(action, name, o, io)));
+  }
+  token
+    .command("list")
+    .option("--db <file>")
+    .action((o: { db?: string }) => set(serveTokenCommand("list", undefined, o, io)));
+
+  program
+    .command("migrate")
+    .description("create or update Mandate's tables on a shared server (stores also do this when they start)")
+    .requiredOption("--postgres <url>", "postgres://…[?schema=name] (default schema `mandate`)")
+    .action(async (o: { postgres: string }) => set(await migrateCommand(o, io)));
 
   program
     .command("demo")

@@ -135,3 +135,37 @@ describe("mandate gateway", () => {
     expect(tokensOnStdio.err).toMatch(/needs --listen/);
   });
 });
+
+describe("mandate gateway --approve-url", () => {
+  test("needs the agent token", async () => {
+    const saved = process.env.MANDATE_AGENT_TOKEN;
+    delete process.env.MANDATE_AGENT_TOKEN;
+    try {
+      const r = await run(
+        "gateway",
+        "--mandate",
+        mandateFile,
+        "--approve-url",
+        "http://127.0.0.1:1",
+        "--",
+        "node",
+      );
+      expect(r.code).toBe(64);
+      expect(r.err).toMatch(/MANDATE_AGENT_TOKEN/);
+      const both = await run(
+        "gateway",
+        "--mandate",
+        mandateFile,
+        "--approve-url",
+        "http://127.0.0.1:1",
+        "--approve-webhook",
+        "http://127.0.0.1:2",
+        "--",
+        "node",
+      );
+      expect(both.code).toBe(64);
+    } finally {
+      if (saved !== undefined) process.env.MANDATE_AGENT_TOKEN = saved;
+    }
+  });
+});
