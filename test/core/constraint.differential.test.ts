@@ -127,7 +127,18 @@ describe("flat constraints: closures against ajv", () => {
   test("the closures hold exactly when ajv (with the implied type) accepts the value", () => {
     fc.assert(
       fc.property(flatConstraint, value, (c, v) => {
-        expect(compileConstraint(c).holds(v)).toBe(ajvHolds(meaning(c), v));
+        const ours = compileConstraint(c).holds(v);
+        let reference: boolean;
+        try {
+          reference = ajvHolds(meaning(c), v);
+        } catch (error) {
+          // The reference cannot judge a value with an own `toString`/`valueOf` key (ajv's deep equality calls
+          // them); the closures must still answer, which `ours` did.
+          expect(String(error)).toMatch(/(toString|valueOf) is not a function/);
+          expect(JSON.stringify(v)).toMatch(/"(toString|valueOf)"/);
+          return;
+        }
+        expect(ours).toBe(reference);
       }),
       { numRuns: 2500 },
     );
