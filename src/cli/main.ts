@@ -24,6 +24,7 @@ import {
   type ServeCommandOptions,
   serveTokenCommand,
   serveUserCommand,
+  type TokenOptions,
   type UserOptions,
 } from "./commands/serve.js";
 import { migrateCommand } from "./commands/migrate.js";
@@ -218,7 +219,14 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
     )
     .option("--listen <host:port>", "where to listen (default 127.0.0.1:8080)")
     .option("--db <file>", "operators, sessions and the approvals queue (default .mandate/serve.db)")
-    .option("--audit <file>", "the SQLite audit log the Guards write (default .mandate/audit.db)")
+    .option(
+      "--audit <file|url>",
+      "the audit log the Guards write: a file (SQLite) or postgres://… (default $MANDATE_AUDIT_URL, else .mandate/audit.db)",
+    )
+    .option(
+      "--queue <url>",
+      "share the approvals queue with other replicas: postgres://… (default $MANDATE_QUEUE_URL, else in --db)",
+    )
     .option("--mandate <file...>", "mandates to show in plain words and to check narrowed approvals against")
     .option("--reports <dir>", "a folder of `mandate eval --report` pages to open from the dashboard")
     .option("--allow-host <host:port...>", "further Host values to answer (behind a proxy)")
@@ -234,29 +242,38 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
       .option("--role <role>", "viewer (reads) or approver (also answers calls)")
       .option("--password-stdin", "read the password from stdin (else one is generated and printed once)")
       .option("--db <file>", "default .mandate/serve.db")
-      .action(async (name: string, o: UserOptions) => set(await serveUserCommand(action, name, o, io)));
+      .action(async (name: string, _o: UserOptions, cmd: Command) =>
+        set(await serveUserCommand(action, name, cmd.optsWithGlobals<UserOptions>(), io)),
+      );
   }
   user
     .command("remove")
     .argument("<name>")
     .option("--db <file>")
-    .action(async (name: string, o: UserOptions) => set(await serveUserCommand("remove", name, o, io)));
+    .action(async (name: string, _o: UserOptions, cmd: Command) =>
+      set(await serveUserCommand("remove", name, cmd.optsWithGlobals<UserOptions>(), io)),
+    );
   user
     .command("list")
     .option("--db <file>")
-    .action(async (o: UserOptions) => set(await serveUserCommand("list", undefined, o, io)));
+    .action(async (_o: UserOptions, cmd: Command) =>
+      set(await serveUserCommand("list", undefined, cmd.optsWithGlobals<UserOptions>(), io)),
+    );
   const token = serve.command("token").description("tokens for agents' web approvers");
   for (const action of ["add", "revoke"] as const) {
-    token
-      .command(action)
-      .argument("<agent>")
-      .option("--db <file>")
-      .action((name: string, o: { db?: string }) => set(serveTokenCommand(action, name, o, io)));
+    const command = token.command(action).argument("<agent>").option("--db <file>");
+    if (action === "add")
+      command.option("--token-stdin", "install the token read from stdin (printed by `token add` on another replica)");
+    command.action((name: string, _o: TokenOptions, cmd: Command) =>
+      set(serveTokenCommand(action, name, cmd.optsWithGlobals<TokenOptions>(), io)),
+    );
   }
   token
     .command("list")
     .option("--db <file>")
-    .action((o: { db?: string }) => set(serveTokenCommand("list", undefined, o, io)));
+    .action((_o: { db?: string }, cmd: Command) =>
+      set(serveTokenCommand("list", undefined, cmd.optsWithGlobals<{ db?: string }>(), io)),
+    );
 
   program
     .command("migrate")

@@ -1,5 +1,5 @@
 // `mandate serve` and its user and token commands, as an operator runs them.
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -16,6 +16,7 @@ describe("mandate serve user / token", () => {
     const password = added.out.trim();
     expect(password.length).toBeGreaterThanOrEqual(20);
     expect(added.err).toMatch(/shown once/);
+    expect(existsSync(db)).toBe(true); // `--db` after the subcommand is honoured, not the default file
     expect((await run("serve", "user", "add", "ops", "--db", db)).code).toBe(64);
     expect((await run("serve", "user", "add", "eve", "--role", "root", "--db", db)).code).toBe(64);
     expect((await run("serve", "user", "add", "viv", "--db", db)).code).toBe(0);
