@@ -263,7 +263,10 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
   for (const action of ["add", "revoke"] as const) {
     const command = token.command(action).argument("<agent>").option("--db <file>");
     if (action === "add")
-      command.option("--token-stdin", "install the token read from stdin (printed by `token add` on another replica)");
+      command.option(
+        "--token-stdin",
+        "install the token read from stdin (printed by `token add` on another replica)",
+      );
     command.action((name: string, _o: TokenOptions, cmd: Command) =>
       set(serveTokenCommand(action, name, cmd.optsWithGlobals<TokenOptions>(), io)),
     );

@@ -29,6 +29,8 @@ export interface SessionLimits {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+/** What the agent API accepts as a bearer token, and long enough to be unguessable. */
+const AGENT_TOKEN = /^[A-Za-z0-9_-]{32,200}$/;
 
 /**
  * Operators, their sessions and the agents' tokens. Session ids and agent tokens are random 256-bit values,
@@ -123,10 +125,17 @@ export class OperatorStore {
     this.#db.prepare("DELETE FROM sessions WHERE id_hash = ?").run(sha256(sessionId));
   }
 
-  /** Creates a token for an agent; the token is returned once and only its hash is kept. */
-  addAgentToken(name: string): string {
+  /**
+   * Creates a token for an agent; the token is returned once and only its hash is kept. `given` installs a token
+   * made elsewhere instead, so that every replica sharing an approvals queue knows the agent by the same token.
+   */
+  addAgentToken(name: string, given?: string): string {
     checkName(name, "agent");
-    const token = `mnd_${randomToken()}`;
+    if (given !== undefined && !AGENT_TOKEN.test(given))
+      throw new RangeError(
+        "an agent token is 32 to 200 letters, digits, `-` and `_` (as `token add` prints them)",
+      );
+    const token = given ?? `mnd_${randomToken()}`;
     const result = this.#db
       .prepare("INSERT OR IGNORE INTO agent_tokens (name, token_hash, created_ms) VALUES (?, ?, ?)")
       .run(name, sha256(token), this.#clock());

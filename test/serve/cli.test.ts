@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { serveCommand } from "../../src/cli/commands/serve.js";
+import { openServeDatabase } from "../../src/serve/database.js";
+import { OperatorStore } from "../../src/serve/operators.js";
 import { run } from "../cli/run-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mandate-serve-cli-"));
@@ -39,6 +41,38 @@ describe("mandate serve user / token", () => {
     expect(listed.out).not.toContain(token);
     expect((await run("serve", "token", "revoke", "gateway-1", "--db", db)).code).toBe(0);
     expect((await run("serve", "token", "revoke", "gateway-1", "--db", db)).code).toBe(64);
+  });
+});
+
+describe("mandate serve with shared stores", () => {
+  test("takes the approvals queue only on PostgreSQL, and the audit log in a file or on PostgreSQL", async () => {
+    const io = { out: () => undefined, err: () => undefined };
+    for (const [option, value, message] of [
+      ["queue", "redis://127.0.0.1:6379/0", "--queue: expected postgres://…, got `redis://127.0.0.1:6379/0`"],
+      ["queue", join(dir, "queue.db"), "--queue: expected postgres://…"],
+      [
+        "audit",
+        "redis://u:secret@127.0.0.1:6379",
+        "--audit: expected a file path or postgres://…, got `redis://u:…@127.0.0.1:6379`",
+      ],
+      ["audit", "mysql://h/db", "--audit: unsupported store URL"],
+    ] as const) {
+      await expect(serveCommand({ listen: "127.0.0.1:0", db, [option]: value }, io)).rejects.toMatchObject({
+        code: 64,
+        message: expect.stringContaining(message),
+      });
+    }
+  });
+
+  test("an agent token made on one replica can be installed on another; a weak one is refused", () => {
+    const dbs = [openServeDatabase(":memory:"), openServeDatabase(":memory:")];
+    const [first, second] = dbs.map((d) => new OperatorStore(d)) as [OperatorStore, OperatorStore];
+    const token = first.addAgentToken("gateway-2");
+    expect(second.addAgentToken("gateway-2", token)).toBe(token);
+    expect(second.agentFor(token)).toBe("gateway-2");
+    expect(() => second.addAgentToken("gateway-3", "short")).toThrow("an agent token is 32 to 200 letters");
+    expect(() => second.addAgentToken("gateway-3", `${"x".repeat(40)} y`)).toThrow(RangeError);
+    for (const d of dbs) d.close();
   });
 });
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServeApp } from "../../src/serve/app.js";
+import type { ApprovalQueue } from "../../src/serve/approval-queue.js";
 import { openServeDatabase } from "../../src/serve/database.js";
 import { OperatorStore } from "../../src/serve/operators.js";
 import { listen, loopbackHosts, type RunningServer } from "../../src/serve/server.js";
@@ -20,14 +21,19 @@ export interface TestServer {
   readonly operators: OperatorStore;
   readonly agentToken: string;
   readonly mandatePath: string;
-  readonly queue: SqliteApprovalQueue;
+  readonly queue: ApprovalQueue;
   /** Moves the server's clock (approval expiry, sessions). */
   advance(ms: number): void;
   close(): Promise<void>;
 }
 
-/** A real `mandate serve` app on 127.0.0.1 with two operators (alice approves, victor views) and an agent token. */
-export async function startTestServer(opts: { grantTtlMs?: number } = {}): Promise<TestServer> {
+/**
+ * A real `mandate serve` app on 127.0.0.1 with two operators (alice approves, victor views) and an agent token.
+ * The approvals queue is the SQLite one in the server's file unless `queue` opens another.
+ */
+export async function startTestServer(
+  opts: { grantTtlMs?: number; queue?: () => Promise<ApprovalQueue> } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "mandate-serve-"));
   const db = openServeDatabase(join(dir, "serve.db"));
   let offset = 0;
@@ -39,7 +45,7 @@ export async function startTestServer(opts: { grantTtlMs?: number } = {}): Promi
   const agentToken = operators.addAgentToken("payments-bot");
   const auditPath = join(dir, "audit.db");
   const audit = await SqliteAuditLog.open(auditPath);
-  const queue = new SqliteApprovalQueue(db);
+  const queue = opts.queue === undefined ? new SqliteApprovalQueue(db) : await opts.queue();
   const mandatePath = join(dir, "mandate.json");
   const { writeFileSync, mkdirSync } = await import("node:fs");
   writeFileSync(mandatePath, JSON.stringify(PAYMENTS, null, 2));

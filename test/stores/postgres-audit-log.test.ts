@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, describe, expect, test } from "vitest";
 import { PostgresAuditLog } from "../../src/stores/postgres/audit-log.js";
 import { migrate, openPostgres } from "../../src/stores/postgres/database.js";
+import { POSTGRES_MIGRATIONS } from "../../src/stores/postgres/schema.js";
 import { runAuditLogConformance } from "./audit-log.conformance.js";
 import { auditRecord } from "./records.js";
 import { POSTGRES_URL, usePostgresSchemas } from "./servers.js";
@@ -38,10 +39,11 @@ describe("PostgreSQL migrations", () => {
     const schema = schemas.fresh();
     const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
     try {
-      expect(await migrate(pool, schema)).toEqual({ from: 0, to: 1 });
-      expect(await migrate(pool, schema)).toEqual({ from: 1, to: 1 });
+      const latest = POSTGRES_MIGRATIONS.length;
+      expect(await migrate(pool, schema)).toEqual({ from: 0, to: latest });
+      expect(await migrate(pool, schema)).toEqual({ from: latest, to: latest });
       const { rows } = await pool.query(`SELECT version FROM "${schema}".schema_version`);
-      expect(rows).toEqual([{ version: 1 }]);
+      expect(rows).toEqual([{ version: latest }]);
     } finally {
       await pool.end();
     }
@@ -62,7 +64,7 @@ describe("PostgreSQL migrations", () => {
     await (await openPostgres(schemas.url(schema))).close();
     await admin.query(`UPDATE "${schema}".schema_version SET version = 99`);
     await expect(PostgresAuditLog.open(schemas.url(schema))).rejects.toThrow(
-      `schema \`${schema}\` has version 99; this version of mandate reads up to 1`,
+      `schema \`${schema}\` has version 99; this version of mandate reads up to ${POSTGRES_MIGRATIONS.length}`,
     );
   });
 

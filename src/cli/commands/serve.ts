@@ -4,8 +4,14 @@ import { createServeApp, type LoadedMandate } from "../../serve/app.js";
 import { openServeDatabase } from "../../serve/database.js";
 import { OperatorStore, type Role } from "../../serve/operators.js";
 import { listen, loopbackHosts } from "../../serve/server.js";
+import type { ApprovalQueue } from "../../serve/approval-queue.js";
 import { SqliteApprovalQueue } from "../../serve/sqlite-approval-queue.js";
-import { SqliteAuditLog } from "../../stores/sqlite/audit-log.js";
+import {
+  type OpenedAuditLog,
+  openAuditLog,
+  type StoreLocation,
+  storeLocation,
+} from "../../stores/connect.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { type Output, readMandate, readText } from "../io.js";
 
@@ -16,6 +22,7 @@ export interface ServeCommandOptions {
   readonly listen?: string;
   readonly db?: string;
   readonly audit?: string;
+  readonly queue?: string;
   readonly mandate?: string[];
   readonly reports?: string;
   readonly tlsCert?: string;
@@ -32,13 +39,29 @@ export async function serveCommand(o: ServeCommandOptions, io: Output, stop?: Ab
     file,
     mandate: readMandate(file, io).mandate,
   }));
+  // A file path (SQLite) or a shared server's URL: replicas behind a load balancer share one audit log and one
+  // approvals queue on PostgreSQL, so a call asked on one replica can be answered on another.
+  const auditAt = o.audit ?? process.env.MANDATE_AUDIT_URL ?? DEFAULT_SERVE_AUDIT;
+  const queueAt = o.queue ?? process.env.MANDATE_QUEUE_URL;
+  const auditKind = locate(auditAt, "--audit", ["sqlite", "postgres"]);
+  if (queueAt !== undefined) locate(queueAt, "--queue", ["postgres"]);
   const db = openServeDatabase(o.db ?? DEFAULT_SERVE_DB);
   const operators = new OperatorStore(db);
   if (operators.listUsers().length === 0)
     io.err("mandate serve: no operator yet; add one with `mandate serve user add NAME --role approver`");
-  const auditPath = o.audit ?? DEFAULT_SERVE_AUDIT;
-  const audit = await SqliteAuditLog.open(auditPath);
-  const queue = new SqliteApprovalQueue(db);
+  let audit: OpenedAuditLog | undefined;
+  let queue: ApprovalQueue;
+  try {
+    audit = await openAuditLog(auditAt);
+    queue =
+      queueAt === undefined
+        ? new SqliteApprovalQueue(db)
+        : await (await import("../../serve/postgres-approval-queue.js")).PostgresApprovalQueue.open(queueAt);
+  } catch (error) {
+    await audit?.close();
+    db.close();
+    throw error;
+  }
   const tls =
     o.tlsCert === undefined
       ? undefined
@@ -48,7 +71,7 @@ export async function serveCommand(o: ServeCommandOptions, io: Output, stop?: Ab
     operators,
     queue,
     audit,
-    auditFiles: [auditPath, `${auditPath}-wal`],
+    ...(auditKind === "sqlite" ? { auditFiles: [auditAt, `${auditAt}-wal`] } : {}),
     mandates,
     reportsDir: o.reports ?? null,
     get allowedHosts() {
@@ -64,7 +87,9 @@ export async function serveCommand(o: ServeCommandOptions, io: Output, stop?: Ab
     io.err(
       "mandate serve: not on loopback: put it behind TLS (--tls-cert) and name its hosts with --allow-host",
     );
-  io.out(`mandate serve: ${server.url} (audit ${auditPath}, state ${o.db ?? DEFAULT_SERVE_DB})`);
+  io.out(
+    `mandate serve: ${server.url} (audit ${redact(auditAt)}, state ${o.db ?? DEFAULT_SERVE_DB}, approvals ${queueAt === undefined ? "in the state file" : redact(queueAt)})`,
+  );
   await new Promise<void>((resolve) => {
     const done = (): void => resolve();
     process.once("SIGINT", done);
@@ -125,11 +150,17 @@ export async function serveUserCommand(
   }
 }
 
+export interface TokenOptions {
+  readonly db?: string;
+  /** Install the token read from stdin (made by `token add` on another replica) instead of making one. */
+  readonly tokenStdin?: boolean;
+}
+
 /** Agent tokens for the web approver: printed once, stored hashed. */
 export function serveTokenCommand(
   action: "add" | "revoke" | "list",
   name: string | undefined,
-  o: { db?: string },
+  o: TokenOptions,
   io: Output,
 ): number {
   const db = openServeDatabase(o.db ?? DEFAULT_SERVE_DB);
@@ -144,16 +175,46 @@ export function serveTokenCommand(
       if (!operators.revokeAgentToken(name)) throw new CliError(`no token \`${name}\``, EXIT.usage);
       return EXIT.ok;
     }
+    const given = o.tokenStdin === true ? readFileSync(0, "utf8").trim() : undefined;
     try {
-      io.out(operators.addAgentToken(name));
+      const token = operators.addAgentToken(name, given);
+      if (given === undefined) io.out(token);
     } catch (error) {
       throw new CliError((error as Error).message, EXIT.usage);
     }
-    io.err(`token for ${name} (shown once): give it to the agent's web approver`);
+    io.err(
+      given === undefined
+        ? `token for ${name} (shown once): give it to the agent's web approver`
+        : `installed the token for ${name}`,
+    );
     return EXIT.ok;
   } finally {
     db.close();
   }
+}
+
+/** Where a store is, refused (as a usage error) when it is not a kind this option takes. */
+function locate(
+  location: string,
+  option: string,
+  kinds: readonly StoreLocation["kind"][],
+): StoreLocation["kind"] {
+  let kind: StoreLocation["kind"];
+  try {
+    kind = storeLocation(location).kind;
+  } catch (error) {
+    throw new CliError(`${option}: ${(error as Error).message}`, EXIT.usage);
+  }
+  if (!kinds.includes(kind)) {
+    const expected = kinds.map((k) => (k === "sqlite" ? "a file path" : `${k}://…`)).join(" or ");
+    throw new CliError(`${option}: expected ${expected}, got \`${redact(location)}\``, EXIT.usage);
+  }
+  return kind;
+}
+
+/** A URL as it may be printed: without a password. */
+function redact(location: string): string {
+  return location.replace(/\/\/([^@/:]*):[^@/]*@/, "//$1:…@");
 }
 
 function parseListen(text: string): [string, number] {

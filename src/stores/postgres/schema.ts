@@ -146,4 +146,43 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     RETURN true;
   END $$;
   `,
+  `
+  -- The approvals queue of \`mandate serve\`, shared by its replicas: an agent asks on one, an operator answers on
+  -- another. The same columns as the dashboard's SQLite table; times are epoch milliseconds.
+  CREATE TABLE S.approvals (
+    id               text PRIMARY KEY,
+    agent_token      text NOT NULL,
+    call_id          text NOT NULL,
+    tool             text NOT NULL,
+    args             text NOT NULL,
+    args_hash        text NOT NULL,
+    session          text,
+    mandate_id       text NOT NULL,
+    agent            text,
+    subject          text,
+    task             text,
+    request          text NOT NULL,
+    status           text NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'cancelled')),
+    created_ms       bigint NOT NULL,
+    deadline_ms      bigint NOT NULL,
+    decided_ms       bigint,
+    decided_by       text,
+    reason           text,
+    narrowing        text,
+    grant_expires_ms bigint,
+    redeemed_ms      bigint,
+    UNIQUE (agent_token, call_id)
+  );
+  CREATE INDEX approvals_status ON S.approvals (status, created_ms);
+
+  -- Every change to a row is announced, with the row's id, on a channel of this schema (listeners in other
+  -- deployments sharing the database hear nothing). Sent on commit, so a listener never reads ahead of the data.
+  CREATE FUNCTION S.approvals_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_notify('mandate_approvals_' || left(md5(TG_TABLE_SCHEMA), 16), NEW.id);
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER approvals_notify AFTER INSERT OR UPDATE ON S.approvals
+    FOR EACH ROW EXECUTE FUNCTION S.approvals_notify();
+  `,
 ];
