@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^mandate\/langchain$/, replacement: src("adapters/langchain/index.ts") },
       { find: /^mandate\/claude-agent-sdk$/, replacement: src("adapters/claude-agent-sdk/index.ts") },
       { find: /^mandate\/mcp$/, replacement: src("gateway/index.ts") },
+      { find: /^mandate\/policy$/, replacement: src("policy/index.ts") },
       { find: /^mandate$/, replacement: src("index.ts") },
     ],
   },

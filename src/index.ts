@@ -32,6 +32,7 @@ export {
   type OpenTelemetryOptions,
   TELEMETRY_NAMES,
 } from "./observability/index.js";
+export type { DeploymentCall, DeploymentPolicy, DeploymentVerdict } from "./guard/deployment.js";
 export { VERSION } from "./version.js";
 
 export type CreateGuardOptions = Omit<GuardOptions, "audit" | "budgets"> &

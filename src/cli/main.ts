@@ -29,6 +29,9 @@ import {
 } from "./commands/serve.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { validateCommand } from "./commands/validate.js";
+import { registerLintCommand } from "./commands/lint.js";
+import { registerInferCommand } from "./commands/infer.js";
+import { registerExportCommand } from "./commands/export.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import type { Output } from "./io.js";
 
@@ -206,6 +209,7 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
       "--token-keys <jwks>",
       "HTTP: each session presents its mandate as an EdDSA token signed by these keys",
     )
+    .option("--cedar <policies>", "a Cedar policy set every call must also pass (docs/cedar.md)")
     .option("--token-issuer <iss>", "the tokens' required issuer")
     .option("--token-audience <aud>", "the tokens' required audience")
     .option("--call-timeout <duration>", "a server's answer time limit (default 60s)")
@@ -292,6 +296,10 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
     .action(async (o: { db?: string; approve?: string }) =>
       set(await demoCommand({ ...o, color, interactive }, io)),
     );
+
+  registerLintCommand(program, io, set, { color });
+  registerInferCommand(program, io, set);
+  registerExportCommand(program, io, set);
 
   try {
     await program.parseAsync([...argv], { from: "user" });

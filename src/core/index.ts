@@ -58,3 +58,33 @@ export {
   type SourceRef,
   type Trust,
 } from "./provenance/index.js";
+export {
+  atLeast,
+  LINT_RULE_IDS,
+  LINT_RULES,
+  type LintFinding,
+  type LintOptions,
+  type LintRuleId,
+  type LintRuleInfo,
+  type LintSeverity,
+  lintMandate,
+} from "./lint.js";
+export { type SarifLog, type SarifOptions, toSarif } from "./lint-sarif.js";
+export {
+  type EmailMode,
+  type InferNote,
+  type InferOptions,
+  type InferResult,
+  inferMandate,
+  type NumberMode,
+  type ObservedCall,
+  type PathMode,
+  type StringMode,
+  type UrlMode,
+} from "./infer.js";
+export {
+  type ArgumentUse,
+  type OverPrivilegeReport,
+  reportOverPrivilege,
+  type RuleUse,
+} from "./over-privilege.js";

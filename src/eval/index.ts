@@ -20,3 +20,4 @@ export { BUILT_IN_SUITES, type BuiltInSuite, loadSuite } from "./suites/index.js
 export { LIVE_SYSTEM_PROMPT, type LiveOptions, liveOptionsFromEnv, runLiveEpisode } from "./agents/live.js";
 export { type LiveEvaluationOptions, runLiveEvaluation } from "./agents/live-run.js";
 export { parseTrace, runTrace, type Trace, TraceError, type TraceSummary } from "./trace.js";
+export { evaluateInferred, type InferredSuiteFigures, withInferredMandates } from "./inferred.js";

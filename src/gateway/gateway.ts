@@ -8,6 +8,7 @@ import { compile } from "../core/compile.js";
 import type { Mandate } from "../core/mandate.js";
 import type { Approver } from "../guard/approver.js";
 import type { AuditRecord } from "../guard/audit-record.js";
+import type { DeploymentPolicy } from "../guard/deployment.js";
 import { createGuard, type Guard, type GuardTimeouts } from "../guard/guard.js";
 import type { AuditLog, BudgetStore } from "../guard/ports.js";
 import { GatewaySession } from "./session.js";
@@ -28,6 +29,8 @@ export interface GatewayOptions {
   readonly budgets: BudgetStore;
   /** Who answers `ask`: never the client's pipe. Without one, `ask` is denied. */
   readonly approver?: Approver;
+  /** A deployment policy outside the mandate language (e.g. Cedar, `mandate/policy`) every call must also pass. */
+  readonly deployment?: DeploymentPolicy;
   /** Per-session mandates as signed tokens (HTTP only). */
   readonly tokens?: TokenPolicy;
   /** A forwarded request's time limit. Default 60 s. */
@@ -52,6 +55,7 @@ function guardFor(
     mandate: compile(mandate, { catalog }),
     // A session's own mandate (from a token) runs within the deployment policy: both must allow each call.
     ...(mandate === opts.mandate ? {} : { bound: compile(opts.mandate, { catalog }) }),
+    ...(opts.deployment === undefined ? {} : { deployment: opts.deployment }),
     audit: opts.audit,
     budgets: opts.budgets,
     session,

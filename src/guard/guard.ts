@@ -9,6 +9,7 @@ import { ObservationLog, type ObservationLogOptions } from "../core/provenance/i
 import type { ApprovalRequest, Approver } from "./approver.js";
 import type { ApprovalTrail, AuditRecord, Outcome } from "./audit-record.js";
 import { type Denial, denialMessage, MandateDeniedError } from "./denial.js";
+import { type DeploymentPolicy, withinDeployment } from "./deployment.js";
 import type { AuditLog, BudgetStore } from "./ports.js";
 import type { CallObserver, GuardTelemetry } from "./telemetry.js";
 import { withTimeout } from "./timeout.js";
@@ -37,6 +38,11 @@ export interface GuardOptions {
    * its own it is compiled against `tools`.
    */
   readonly bound?: CompiledMandate | Mandate;
+  /**
+   * The organisation's policy every call must also pass (e.g. `cedarPolicy(text)` from `mandate/policy`): consulted
+   * for calls the mandate does not deny; its `deny` wins, and if it throws the call is denied.
+   */
+  readonly deployment?: DeploymentPolicy;
   /** Overrides the mandate's own `mode`. `shadow` decides and audits every call but lets it run. */
   readonly mode?: "enforce" | "shadow";
   /** The agent session calls belong to, unless a call names its own. */
@@ -202,9 +208,14 @@ export function createGuard(opts: GuardOptions): Guard {
       const toolCall = { tool: call.tool, args: call.args, callId, ...(session === null ? {} : { session }) };
       const context = usage === undefined ? { now, observations } : { now, usage, observations };
       const own = checkCall(compiled, toolCall, context);
-      return bound === null || own.decision.verdict === "deny"
-        ? own
-        : within(own, checkCall(bound, toolCall, context, false));
+      const bounded =
+        bound === null || own.decision.verdict === "deny"
+          ? own
+          : within(own, checkCall(bound, toolCall, context, false));
+      if (opts.deployment === undefined) return bounded;
+      const mandate = { id: compiled.id, ...meta };
+      const asked = { tool: bounded.decision.tool, args: bounded.args ?? {}, callId, session, mandate };
+      return withinDeployment(bounded, opts.deployment, asked);
     } catch (error) {
       report(error, "decide");
       const tool = typeof call.tool === "string" ? call.tool : "";

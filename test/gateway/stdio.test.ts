@@ -328,3 +328,32 @@ describe("faults", () => {
     expect(outcome?.outcome).toBe("error");
   });
 });
+
+describe("a Cedar deployment policy on the gateway", () => {
+  test("a Cedar forbid refuses a call the mandate allows, before it reaches the server", async () => {
+    const { cedarPolicy } = await import("../../src/policy/cedar.js");
+    const log = callLog();
+    open = await inProcessGateway({
+      upstreams: [stdioUpstream(log.path)],
+      deployment: cedarPolicy(
+        [
+          "permit (principal, action, resource);",
+          '@id("no-large-payments")',
+          'forbid (principal, action == Action::"send_money", resource) when { context.args.amount > 1000 };',
+        ].join("\n"),
+      ),
+    });
+    const large = await open.client.callTool({
+      name: "send_money",
+      arguments: { recipient: LANDLORD, amount: 1100 },
+    });
+    const small = await open.client.callTool({
+      name: "send_money",
+      arguments: { recipient: LANDLORD, amount: 900 },
+    });
+    expect(large.isError).toBe(true);
+    expect(JSON.stringify(large._meta)).toContain("no-large-payments");
+    expect(small.isError).toBeFalsy();
+    expect(log.calls().map((c) => c.args.amount)).toEqual([900]);
+  });
+});

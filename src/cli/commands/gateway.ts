@@ -7,7 +7,7 @@ import { parseDuration } from "../../core/duration.js";
 import { webApprover } from "../../approvers/web.js";
 import { webhookApprover } from "../../approvers/webhook.js";
 import { CliError, EXIT } from "../exit-codes.js";
-import { type Output, readMandate } from "../io.js";
+import { type Output, readMandate, readText } from "../io.js";
 
 export const DEFAULT_GATEWAY_AUDIT = ".mandate/gateway-audit.db";
 export const DEFAULT_GATEWAY_BUDGETS = ".mandate/gateway-budgets.db";
@@ -22,6 +22,8 @@ export interface GatewayCommandOptions {
   readonly approveWebhook?: string;
   /** `mandate serve`'s address: each `ask` waits in its approvals queue for an operator. */
   readonly approveUrl?: string;
+  /** A Cedar policy set every call must also pass (docs/cedar.md). */
+  readonly cedar?: string;
   readonly tokenKeys?: string;
   readonly tokenIssuer?: string;
   readonly tokenAudience?: string;
@@ -92,8 +94,16 @@ export async function gatewayCommand(
     opts.budgets ?? process.env.MANDATE_BUDGETS_URL ?? DEFAULT_GATEWAY_BUDGETS,
   );
   const log = (line: string): void => io.err(`mandate gateway: ${line}`);
+  // Loaded only when asked for: Cedar is an optional peer.
+  const deployment =
+    opts.cedar === undefined
+      ? undefined
+      : (await import("../../policy/cedar.js")).cedarPolicy(readText(opts.cedar, "Cedar policies"), {
+          file: opts.cedar,
+        });
   const base = {
     mandate,
+    ...(deployment === undefined ? {} : { deployment }),
     upstreams,
     audit,
     budgets,
