@@ -32,6 +32,8 @@ import { validateCommand } from "./commands/validate.js";
 import { registerLintCommand } from "./commands/lint.js";
 import { registerInferCommand } from "./commands/infer.js";
 import { registerExportCommand } from "./commands/export.js";
+import { registerAttenuateCommand } from "./commands/attenuate.js";
+import { registerDraftCommand } from "./commands/draft.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import type { Output } from "./io.js";
 
@@ -300,6 +302,8 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
   registerLintCommand(program, io, set, { color });
   registerInferCommand(program, io, set);
   registerExportCommand(program, io, set);
+  registerAttenuateCommand(program, io, set);
+  registerDraftCommand(program, io, set);
 
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -88,3 +88,5 @@ export {
   reportOverPrivilege,
   type RuleUse,
 } from "./over-privilege.js";
+export { attenuate, type AttenuateOptions, type Attenuation, type AttenuationGap } from "./attenuate.js";
+export { proposeUpdate, type UpdateProposal } from "./update.js";

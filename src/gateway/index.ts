@@ -20,3 +20,10 @@ export {
   type UpstreamConnection,
   type UpstreamSpec,
 } from "./upstream.js";
+export {
+  type ChainCheck,
+  MAX_CHAIN_DEPTH,
+  PARENT_CLAIM,
+  signDelegatedToken,
+  verifyMandateChain,
+} from "./chain.js";

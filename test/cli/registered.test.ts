@@ -40,4 +40,29 @@ describe("mandate lint / infer / overpriv / export", () => {
     expect(r.out).toMatch(/permit\s*\(/);
     expect(r.out).toContain('Action::"send_money"');
   });
+
+  test("attenuate accepts a narrower child and names what a wider one adds", async () => {
+    const narrow = join(dir, "narrow.yaml");
+    writeFileSync(
+      narrow,
+      "mandate: 1\nid: narrow\nexpires: 2098-01-01T00:00:00Z\nallow:\n  - tool: send_money\n    args:\n      amount: { maximum: 100 }\n    budget: { calls: 1 }\n",
+    );
+    const wider = join(dir, "wider.yaml");
+    writeFileSync(
+      wider,
+      "mandate: 1\nid: wider\nallow:\n  - tool: send_money\n    args:\n      amount: { maximum: 5000 }\n",
+    );
+    const parent = join(dir, "parent.yaml");
+    writeFileSync(
+      parent,
+      "mandate: 1\nid: parent\nexpires: 2099-01-01T00:00:00Z\nallow:\n  - tool: send_money\n    args:\n      amount: { maximum: 1200 }\n    budget: { calls: 5 }\n",
+    );
+    const ok = await run("attenuate", "--parent", parent, "--child", narrow);
+    const no = await run("attenuate", "--parent", parent, "--child", wider);
+    expect(no.code).toBe(1);
+    expect(no.out + no.err).toMatch(/5000/);
+    expect(ok.code).toBe(0);
+    const draft = await run("draft", "pay my rent");
+    expect(draft.code).toBe(64);
+  });
 });
