@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { type Catalog, createCatalog, type ToolDefinition } from "../core/catalog.js";
 import { compile, type CompiledMandate } from "../core/compile.js";
 import { REDACTED } from "../core/constraint.js";
+import type { AttenuationGap } from "../core/attenuate.js";
 import { budgetItem, type CheckedCall, checkCall } from "../core/decide.js";
+import { proposeUpdate, type UpdateProposal } from "../core/update.js";
 import type { AuthorityDeltaItem, Decision } from "../core/decision.js";
 import type { Mandate } from "../core/mandate.js";
 import { ObservationLog, type ObservationLogOptions } from "../core/provenance/index.js";
@@ -82,7 +84,16 @@ export type GuardResult<T> = Allowed<T> | (Denial & { readonly decision: Decisio
 export type ToolFunction<A, T> = (args: A) => T | Promise<T>;
 
 export interface Guard {
+  /** The mandate in force (it changes only through `updateMandate`). */
   readonly mandate: CompiledMandate;
+  /**
+   * Proposes a new mandate for the rest of the session. One that only narrows the mandate in force (proved with
+   * `attenuate`) applies at once, and the replaced mandate keeps bounding every call, budgets included; one that
+   * grants more goes to the approver (none: refused). Either way the attempt is audited (tool `mandate.update`).
+   * The new mandate's own values are not observed as a trusted source: a model-proposed mandate cannot launder
+   * values into `provenance: trusted`.
+   */
+  updateMandate(next: Mandate | CompiledMandate): Promise<MandateUpdate>;
   /** The mode in effect: the Guard's `mode` option, else the mandate's. In `shadow`, nothing is refused or asked. */
   readonly mode: "enforce" | "shadow";
   /**
@@ -125,6 +136,19 @@ export interface ObserveResultOptions {
   readonly sensitive?: boolean;
 }
 
+/** The tool name audit records of mandate updates carry. */
+export const UPDATE_TOOL = "mandate.update";
+
+/** What `updateMandate` did. */
+export interface MandateUpdate {
+  readonly applied: boolean;
+  /** `narrowing` applies by itself; `approved-widening` was approved; `widening` was refused; `invalid` is not a mandate. */
+  readonly kind: "narrowing" | "approved-widening" | "widening" | "invalid";
+  /** What the proposal grants beyond the mandate in force. */
+  readonly wider: readonly AttenuationGap[];
+  readonly reason?: string;
+}
+
 const DEFAULT_TIMEOUTS = { budgetMs: 5_000, approvalMs: 120_000, auditMs: 5_000 };
 
 /**
@@ -132,7 +156,7 @@ const DEFAULT_TIMEOUTS = { budgetMs: 5_000, approvalMs: 120_000, auditMs: 5_000 
  * outcome. Every failure on the way to running the tool denies the call.
  */
 export function createGuard(opts: GuardOptions): Guard {
-  const compiled = isCompiled(opts.mandate)
+  let compiled = isCompiled(opts.mandate)
     ? opts.mandate
     : compile(
         opts.mandate,
@@ -140,12 +164,16 @@ export function createGuard(opts: GuardOptions): Guard {
           ? {}
           : { catalog: Array.isArray(opts.tools) ? createCatalog(opts.tools) : (opts.tools as Catalog) },
       );
-  const bound =
+  // Mandates every call must also satisfy: the `bound` option, then each mandate a narrowing update replaced (its
+  // budgets keep counting, so narrowing can never hand out fresh budget).
+  const bounds: CompiledMandate[] =
     opts.bound === undefined
-      ? null
-      : isCompiled(opts.bound)
-        ? opts.bound
-        : compile(opts.bound, compiled.catalog === null ? {} : { catalog: compiled.catalog });
+      ? []
+      : [
+          isCompiled(opts.bound)
+            ? opts.bound
+            : compile(opts.bound, compiled.catalog === null ? {} : { catalog: compiled.catalog }),
+        ];
   const clock = opts.clock ?? Date.now;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const mode = opts.mode ?? compiled.mode;
@@ -164,7 +192,8 @@ export function createGuard(opts: GuardOptions): Guard {
   // What this session saw, with its trust: the mandate (trusted), the user's words, and tool outputs.
   const observations = new ObservationLog(opts.observations);
   observations.observe({ id: "mandate", trust: "trusted", kind: "mandate" }, compiled.mandate);
-  const trustedTools = new Set(compiled.mandate.trustedTools ?? []);
+  let trustedTools = new Set(compiled.mandate.trustedTools ?? []);
+  // Labels only accumulate: an update cannot make an output that was sensitive flow out.
   const sensitiveTools = new Set(compiled.mandate.sensitiveTools ?? []);
   let userMessages = 0;
   const observeResult = (
@@ -207,11 +236,11 @@ export function createGuard(opts: GuardOptions): Guard {
     try {
       const toolCall = { tool: call.tool, args: call.args, callId, ...(session === null ? {} : { session }) };
       const context = usage === undefined ? { now, observations } : { now, usage, observations };
-      const own = checkCall(compiled, toolCall, context);
-      const bounded =
-        bound === null || own.decision.verdict === "deny"
-          ? own
-          : within(own, checkCall(bound, toolCall, context, false));
+      let bounded = checkCall(compiled, toolCall, context);
+      for (const b of bounds) {
+        if (bounded.decision.verdict === "deny") break;
+        bounded = within(bounded, checkCall(b, toolCall, context, false));
+      }
       if (opts.deployment === undefined) return bounded;
       const mandate = { id: compiled.id, ...meta };
       const asked = { tool: bounded.decision.tool, args: bounded.args ?? {}, callId, session, mandate };
@@ -496,9 +525,149 @@ export function createGuard(opts: GuardOptions): Guard {
     return { ...denial, decision };
   }
 
+  /** A proposed mandate for the rest of the session: narrowing applies, widening needs the approver. Audited. */
+  async function updateMandate(next: Mandate | CompiledMandate): Promise<MandateUpdate> {
+    const started = clock();
+    const previous = compiled;
+    let candidate: CompiledMandate;
+    let proposal: UpdateProposal;
+    try {
+      candidate = isCompiled(next)
+        ? next
+        : compile(next, previous.catalog === null ? {} : { catalog: previous.catalog });
+      proposal = proposeUpdate(previous, candidate, { now: started });
+    } catch (error) {
+      return finishUpdate(
+        previous,
+        null,
+        { applied: false, kind: "invalid", reason: messageOf(error), wider: [] },
+        started,
+      );
+    }
+    if (proposal.kind === "narrowing") {
+      bounds.push(previous);
+      adopt(candidate);
+      return finishUpdate(previous, candidate, { applied: true, kind: "narrowing", wider: [] }, started);
+    }
+    const wider = proposal.wider.map((g) => ({
+      kind: "scope" as const,
+      path: "",
+      exercised: g.field,
+      message: g.message,
+    }));
+    const approver = opts.approver;
+    let answer: ApprovalTrail = { approver: "none", approved: false, reason: "no approver is configured" };
+    if (approver !== undefined) {
+      const decision: Decision = {
+        verdict: "ask",
+        delta: wider,
+        rule: null,
+        mandateId: previous.id,
+        tool: UPDATE_TOOL,
+        callId: randomUUID(),
+        mode: previous.mode,
+        charges: [],
+        reason: `the update to \`${candidate.id}\` grants more than \`${previous.id}\``,
+        elapsedUs: 0,
+      };
+      try {
+        const a = await withTimeout(
+          (signal) =>
+            approver.approve(
+              {
+                callId: decision.callId,
+                tool: UPDATE_TOOL,
+                args: { from: previous.id, to: candidate.id, mandate: candidate.mandate },
+                session: opts.session ?? null,
+                decision,
+                mandate: { id: previous.id, ...meta },
+              },
+              signal,
+            ),
+          timeouts.approvalMs,
+          "approval",
+        );
+        answer = {
+          approver: approver.name,
+          approved: a.approved === true,
+          ...(a.by === undefined ? {} : { by: a.by }),
+          ...(a.reason === undefined ? {} : { reason: a.reason }),
+        };
+      } catch (error) {
+        report(error, "approval");
+        answer = { approver: approver.name, approved: false, reason: `failed: ${messageOf(error)}` };
+      }
+    }
+    if (!answer.approved) {
+      return finishUpdate(
+        previous,
+        candidate,
+        { applied: false, kind: "widening", reason: answer.reason ?? "not approved", wider: proposal.wider },
+        started,
+        answer,
+      );
+    }
+    // A person approved more authority: the new mandate replaces the old one (and its budgets start anew).
+    adopt(candidate);
+    return finishUpdate(
+      previous,
+      candidate,
+      { applied: true, kind: "approved-widening", wider: proposal.wider },
+      started,
+      answer,
+    );
+  }
+
+  function adopt(next: CompiledMandate): void {
+    compiled = next;
+    trustedTools = new Set(next.mandate.trustedTools ?? []);
+    for (const t of next.mandate.sensitiveTools ?? []) sensitiveTools.add(t);
+  }
+
+  async function finishUpdate(
+    previous: CompiledMandate,
+    candidate: CompiledMandate | null,
+    result: MandateUpdate,
+    started: number,
+    approval: ApprovalTrail | null = null,
+  ): Promise<MandateUpdate> {
+    const record: AuditRecord = {
+      event: "decision",
+      time: new Date(started).toISOString(),
+      mandateId: previous.id,
+      subject: meta.subject,
+      agent: meta.agent,
+      session: opts.session ?? null,
+      callId: randomUUID(),
+      tool: UPDATE_TOOL,
+      args: { from: previous.id, to: candidate?.id ?? null },
+      verdict: result.kind === "narrowing" ? "allow" : result.kind === "invalid" ? "deny" : "ask",
+      effect: result.applied ? "allow" : "deny",
+      mode,
+      delta: result.wider.map((g) => ({ kind: "scope", path: "", exercised: g.field, message: g.message })),
+      rule: null,
+      reason: result.applied
+        ? `mandate updated (${result.kind})`
+        : `update refused: ${result.reason ?? result.kind}`,
+      approval,
+      outcome: result.applied ? "ok" : "not_run",
+      error: null,
+      latencyMs: clock() - started,
+    };
+    try {
+      await withTimeout(() => opts.audit.append(record), timeouts.auditMs, "audit append");
+    } catch (error) {
+      report(error, "audit");
+    }
+    return result;
+  }
+
   return {
-    mandate: compiled,
+    get mandate() {
+      return compiled;
+    },
     mode,
+    updateMandate,
     run,
     wrap<A extends object, T>(name: string, fn: ToolFunction<A, T>) {
       return async (args: A, call?: { callId?: string; session?: string }): Promise<T | Denial> => {
