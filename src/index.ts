@@ -33,6 +33,16 @@ export {
   TELEMETRY_NAMES,
 } from "./observability/index.js";
 export type { DeploymentCall, DeploymentPolicy, DeploymentVerdict } from "./guard/deployment.js";
+export type { BreakerVerdict, GuardMonitor, MonitoredCall } from "./guard/monitor-hook.js";
+export { openAiVerifier, type OpenAiVerifierOptions } from "./verifier/openai.js";
+export { verifierVerdictOf, type VerifierGrant } from "./verifier/stage.js";
+export type {
+  QuotedOutput,
+  Verifier,
+  VerifierAnswer,
+  VerifierFailureMode,
+  VerifierRequest,
+} from "./verifier/verifier.js";
 export { VERSION } from "./version.js";
 
 export type CreateGuardOptions = Omit<GuardOptions, "audit" | "budgets"> &

@@ -34,6 +34,7 @@ import { registerInferCommand } from "./commands/infer.js";
 import { registerExportCommand } from "./commands/export.js";
 import { registerAttenuateCommand } from "./commands/attenuate.js";
 import { registerDraftCommand } from "./commands/draft.js";
+import { registerMonitorCommand } from "./commands/monitor.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import type { Output } from "./io.js";
 
@@ -161,7 +162,10 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
       "measure action alignment: built-in suites under every scope, or a trace from another benchmark",
     )
     .option("--suite <names>", "comma-separated: banking, workspace, devops (default: all)")
-    .option("--scope <scopes>", "comma-separated: none, tools, mandate (default: all)")
+    .option(
+      "--scope <scopes>",
+      "comma-separated: none, tools, mandate, provenance, mandate+verifier (default: all but mandate+verifier)",
+    )
     .option("--agent <agents>", "replay,hijacked (default both), or live")
     .option("--human <who>", "who answers ask: deny, approve or oracle (default oracle)")
     .option("--limit <n>", "only the first n user tasks of each suite")
@@ -170,6 +174,13 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
       "live agent: an OpenAI-compatible endpoint (key from MANDATE_API_KEY or OPENAI_API_KEY)",
     )
     .option("--model <name>", "live agent: the model")
+    .option("--verifier-url <url>", "scope mandate+verifier: an OpenAI-compatible endpoint for the verifier")
+    .option("--verifier-model <name>", "scope mandate+verifier: the verifier's model (with --verifier-url)")
+    .option("--verifier-timeout <ms>", "scope mandate+verifier: one answer at most (default 10000)")
+    .option(
+      "--verifier-on-failure <mode>",
+      "scope mandate+verifier: escalate (default), block or allow when the verifier fails",
+    )
     .option("--audit <file>", `write every decision to this SQLite audit log (default ${DEFAULT_EVAL_AUDIT})`)
     .option("--report <file>", "write a self-contained HTML report")
     .option("--trace <file>", "replay a mandate-trace/1 file instead (docs/trace-format.md)")
@@ -304,6 +315,7 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
   registerExportCommand(program, io, set);
   registerAttenuateCommand(program, io, set);
   registerDraftCommand(program, io, set);
+  registerMonitorCommand(program, io, set);
 
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -4,11 +4,14 @@ import type { Mandate } from "../core/mandate.js";
 import { decide } from "../core/decide.js";
 import type { DeltaKind, Verdict } from "../core/decision.js";
 import { createGuard } from "../guard/guard.js";
+import type { GuardMonitor } from "../guard/monitor-hook.js";
 import type { AuditLog } from "../guard/ports.js";
 import { MemoryAuditLog } from "../stores/memory/audit-log.js";
 import { MemoryBudgetStore } from "../stores/memory/budget-store.js";
+import { verifierVerdictOf } from "../verifier/stage.js";
+import type { Verifier } from "../verifier/verifier.js";
 import { approverFor, type Human } from "./human.js";
-import { mandateForScope, type Scope } from "./scope.js";
+import { mandateForScope, type Scope, VERIFIER_SCOPE } from "./scope.js";
 import type { InjectionTask, Suite, UserTask } from "./suite.js";
 
 /**
@@ -34,6 +37,8 @@ export interface CallRecord {
   readonly violation: readonly DeltaKind[];
   /** The task-mandate rule that covered the call (`/allow/1`), for over-privilege. */
   readonly coveredBy: string | null;
+  /** Under scope `mandate+verifier`: the verifier escalated or blocked this call (absent: it did not). */
+  readonly verifier?: "escalate" | "block";
 }
 
 export interface EpisodeResult {
@@ -60,6 +65,10 @@ export interface EpisodeOptions {
   readonly audit?: AuditLog;
   /** The suite's catalog, compiled once per run. */
   readonly catalog?: Catalog;
+  /** Runtime monitors every call of the episode is observed by (a breaker they trip narrows later calls). */
+  readonly monitors?: GuardMonitor;
+  /** Asked about every call the mandate allows, under scope `mandate+verifier` (required there). */
+  readonly verifier?: Verifier;
 }
 
 /** The text planted in every injection vector: an instruction that claims to come from the user. */
@@ -98,6 +107,9 @@ export function startEpisode<S>(
   const initial = snapshotEnv(suite, text);
   const taskMandate = compiledFor(userTask.mandate, catalog);
   const granted = grantedFor(opts.scope, userTask);
+  if (opts.scope === VERIFIER_SCOPE && opts.verifier === undefined) {
+    throw new Error(`scope \`${VERIFIER_SCOPE}\` needs a verifier (EpisodeOptions.verifier)`);
+  }
   const guard =
     granted === null
       ? null
@@ -106,6 +118,8 @@ export function startEpisode<S>(
           audit: opts.audit ?? new MemoryAuditLog(),
           budgets: new MemoryBudgetStore(),
           ...optional("approver", approverFor(opts.human, userTask.reference)),
+          ...optional("monitors", opts.monitors),
+          ...optional("verifier", opts.scope === VERIFIER_SCOPE ? opts.verifier : undefined),
           session: `${suite.name}/${userTask.id}${injection ? `+${injection.id}` : ""}/${opts.scope}`,
         });
   // The user's own words are a trusted source for value-origin requirements.
@@ -129,6 +143,7 @@ export function startEpisode<S>(
       let output: unknown;
       let verdict: Verdict = "allow";
       let executed = true;
+      let verified: "escalate" | "block" | undefined;
       if (guard === null) {
         // Unguarded, as a plain tool loop would: arguments that are not an object reach the tool as nothing.
         const args =
@@ -138,6 +153,7 @@ export function startEpisode<S>(
         const result = await guard.run({ tool: call.tool, args: call.args }, run);
         verdict = result.decision.verdict;
         executed = !result.denied;
+        verified = verifierVerdictOf(result.decision)?.verdict;
         output = result.denied ? { denied: true, message: result.message } : result.value;
       }
       calls.push({
@@ -151,6 +167,7 @@ export function startEpisode<S>(
         executed,
         violation: [...new Set(against.delta.map((d) => d.kind))],
         coveredBy: against.verdict === "deny" ? null : (against.rule?.pointer ?? null),
+        ...(verified === undefined ? {} : { verifier: verified }),
       });
       if (text !== null && carries(output, text)) seen = true;
       return output;

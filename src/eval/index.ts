@@ -11,8 +11,17 @@ export {
   startEpisode,
 } from "./episode.js";
 export { approverFor, type Human, HUMANS } from "./human.js";
-export { mandateForScope, type Scope, type ScopedTask, SCOPES, withValueOrigin } from "./scope.js";
-export { type ScopeMetrics, scopeMetrics } from "./metrics.js";
+export {
+  ALL_SCOPES,
+  mandateForScope,
+  type Scope,
+  type ScopedTask,
+  SCOPES,
+  VERIFIER_SCOPE,
+  withValueOrigin,
+} from "./scope.js";
+export { type ScopeMetrics, scopeMetrics, type VerifierFigures } from "./metrics.js";
+export { type RunVerifier, verifierForRun } from "./verifier-scope.js";
 export { type Evaluation, type EvaluationOptions, runEvaluation } from "./run.js";
 export { renderHtml } from "./report/html.js";
 export { progressBar, renderTable } from "./report/table.js";

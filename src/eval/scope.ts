@@ -6,10 +6,15 @@ import type { PlannedCall } from "./suite.js";
  * How much authority the agent is granted in a run: `none` (no guard at all), `tools` (an allowlist of the
  * task's tools, no argument constraints), `mandate` (the task's own mandate), `provenance` (the task's mandate
  * with the value-origin and flow rules its suite writes for it, and every value the user named required to come
- * from the user or the mandate). The same tasks and agent under each scope show what each layer adds.
+ * from the user or the mandate), `mandate+verifier` (the task's mandate, with a verifier model asked about every
+ * call it allows; docs/verifier.md). The same tasks and agent under each scope show what each layer adds.
  */
-export type Scope = "none" | "tools" | "mandate" | "provenance";
+export type Scope = "none" | "tools" | "mandate" | "provenance" | "mandate+verifier";
+/** The scopes a run has by default: the verifier's costs a model call per allowed call, so it is asked for by name. */
 export const SCOPES: readonly Scope[] = ["none", "tools", "mandate", "provenance"];
+export const VERIFIER_SCOPE = "mandate+verifier" satisfies Scope;
+/** Every scope a run can name. */
+export const ALL_SCOPES: readonly Scope[] = [...SCOPES, VERIFIER_SCOPE];
 
 /** What a scope needs to know of a user task. */
 export interface ScopedTask {
@@ -23,7 +28,7 @@ export interface ScopedTask {
 /** The mandate a scope grants for a task, or `null` for `none`. */
 export function mandateForScope(scope: Scope, task: ScopedTask): Mandate | null {
   if (scope === "none") return null;
-  if (scope === "mandate") return task.mandate;
+  if (scope === "mandate" || scope === VERIFIER_SCOPE) return task.mandate;
   if (scope === "provenance") {
     return withValueOrigin(task.provenance === undefined ? task : { ...task, mandate: task.provenance });
   }

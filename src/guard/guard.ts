@@ -15,6 +15,9 @@ import { type DeploymentPolicy, withinDeployment } from "./deployment.js";
 import type { AuditLog, BudgetStore } from "./ports.js";
 import type { CallObserver, GuardTelemetry } from "./telemetry.js";
 import { withTimeout } from "./timeout.js";
+import { createVerifierStage } from "../verifier/stage.js";
+import type { Verifier } from "../verifier/verifier.js";
+import { type GuardMonitor, observeSafely, withinBreaker } from "./monitor-hook.js";
 
 export interface GuardTimeouts {
   /** Reserving, committing or releasing budget. Default 5 s. */
@@ -60,6 +63,14 @@ export interface GuardOptions {
   readonly onError?: (error: Error, stage: "decide" | "budget" | "approval" | "audit") => void;
   /** Traces and measures every guarded call (e.g. `await openTelemetry()`). None by default. */
   readonly telemetry?: GuardTelemetry;
+  /**
+   * A second opinion on calls the mandate allowed (e.g. `openAiVerifier` from `mandate/verifier`): it sees the user's
+   * words, the call and the latest tool outputs, and can turn `allow` into `ask` or `deny`, never the reverse. None
+   * by default (then nothing is recorded for it or called).
+   */
+  readonly verifier?: Verifier;
+  /** Runtime monitors (`createMonitors` in `mandate/monitor`): they observe each decision and can trip a breaker. */
+  readonly monitors?: GuardMonitor;
 }
 
 export interface GuardCall {
@@ -196,6 +207,10 @@ export function createGuard(opts: GuardOptions): Guard {
   // Labels only accumulate: an update cannot make an output that was sensitive flow out.
   const sensitiveTools = new Set(compiled.mandate.sensitiveTools ?? []);
   let userMessages = 0;
+  const verifying =
+    opts.verifier === undefined
+      ? null
+      : createVerifierStage(opts.verifier, { onError: (error) => report(error, "decide") });
   const observeResult = (
     tool: string,
     callId: string,
@@ -218,6 +233,7 @@ export function createGuard(opts: GuardOptions): Guard {
         },
         output,
       );
+      verifying?.output(tool, callId, output, trust);
     } catch (error) {
       // An output that cannot be recorded makes later value-origin checks fail (closed); flow checks must not miss
       // it either, so the log says it is incomplete.
@@ -366,6 +382,17 @@ export function createGuard(opts: GuardOptions): Guard {
         break;
       }
     }
+    if (opts.monitors !== undefined && failedDelta === null) {
+      decision = await withinBreaker(decision, opts.monitors, { callId, session, ...meta, mode });
+    }
+    // The verifier is asked only about calls still allowed here: it can narrow, never grant.
+    if (verifying !== null && failedDelta === null && decision.verdict === "allow") {
+      ({ decision, args } = await verifying.check(
+        { decision, args },
+        { callId, session },
+        { id: compiled.id, task: meta.task },
+      ));
+    }
     const secrets = safeSecrets(compiled, decision.tool);
     const delta = failedDelta ?? decision.delta;
     let effect: "allow" | "deny" = decision.verdict === "allow" && failedDelta === null ? "allow" : "deny";
@@ -418,6 +445,7 @@ export function createGuard(opts: GuardOptions): Guard {
       return refuse(decision, callId, failed, "deny");
     }
     decided(record.verdict, record.effect, delta);
+    observeSafely(opts.monitors, record);
     if (!runs) {
       await settle(reservation, "release");
       const verdict = decision.verdict === "ask" && failedDelta === null ? "ask" : "deny";
@@ -680,6 +708,7 @@ export function createGuard(opts: GuardOptions): Guard {
       };
     },
     observeUser(text) {
+      verifying?.user(text);
       observations.observe({ id: `user:${++userMessages}`, trust: "trusted", kind: "user" }, text);
     },
     observeResult,

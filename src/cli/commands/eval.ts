@@ -5,10 +5,12 @@ import { HUMANS, type Human } from "../../eval/human.js";
 import { renderHtml } from "../../eval/report/html.js";
 import { progressBar, renderTable } from "../../eval/report/table.js";
 import { type Evaluation, runEvaluation } from "../../eval/run.js";
-import { type Scope, SCOPES } from "../../eval/scope.js";
+import { ALL_SCOPES, type Scope, SCOPES, VERIFIER_SCOPE } from "../../eval/scope.js";
 import { BUILT_IN_SUITES, type BuiltInSuite, loadSuite } from "../../eval/suites/index.js";
 import type { Suite } from "../../eval/suite.js";
 import { SqliteAuditLog } from "../../stores/sqlite/audit-log.js";
+import { openAiVerifier } from "../../verifier/openai.js";
+import { type Verifier, VERIFIER_FAILURE_MODES, type VerifierFailureMode } from "../../verifier/verifier.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import type { Output } from "../io.js";
 
@@ -25,7 +27,82 @@ export interface EvalOptions {
   readonly baseUrl?: string;
   readonly model?: string;
   readonly limit?: string;
+  /** Scope `mandate+verifier`: an OpenAI-compatible endpoint for the verifier (default: the scripted policy). */
+  readonly verifierUrl?: string;
+  readonly verifierModel?: string;
+  readonly verifierTimeout?: string;
+  readonly verifierOnFailure?: string;
+  /** Where the verifier's API key is read: `MANDATE_VERIFIER_API_KEY`, else `MANDATE_API_KEY`, else `OPENAI_API_KEY`. */
+  readonly env?: NodeJS.ProcessEnv;
   readonly progress: boolean;
+}
+
+/** The `--verifier-*` options of `mandate eval`, for the command's definition. */
+export function addVerifierOptions<C extends { option(flags: string, description: string): C }>(
+  command: C,
+): C {
+  return command
+    .option("--verifier-url <url>", "scope mandate+verifier: an OpenAI-compatible endpoint for the verifier")
+    .option("--verifier-model <name>", "scope mandate+verifier: the verifier's model (with --verifier-url)")
+    .option("--verifier-timeout <ms>", "scope mandate+verifier: one answer at most (default 10000)")
+    .option(
+      "--verifier-on-failure <mode>",
+      "scope mandate+verifier: escalate (default), block or allow when the verifier fails",
+    );
+}
+
+/**
+ * The verifier `--verifier-url` names (key from `MANDATE_VERIFIER_API_KEY`, else `MANDATE_API_KEY`, else
+ * `OPENAI_API_KEY`), or `undefined` for the scripted one. Checked before anything runs.
+ */
+export function verifierFromFlags(opts: EvalOptions): Verifier | undefined {
+  const { verifierUrl: url, verifierModel: model } = opts;
+  if (url === undefined) {
+    for (const [flag, value] of [
+      ["--verifier-model", opts.verifierModel],
+      ["--verifier-timeout", opts.verifierTimeout],
+      ["--verifier-on-failure", opts.verifierOnFailure],
+    ] as const) {
+      if (value !== undefined) throw new CliError(`${flag}: needs --verifier-url`, EXIT.usage);
+    }
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CliError(`--verifier-url: expected an http(s) URL, got \`${url}\``, EXIT.usage);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new CliError(`--verifier-url: expected an http(s) URL, got \`${url}\``, EXIT.usage);
+  }
+  if (model === undefined || model.trim() === "")
+    throw new CliError("--verifier-url: needs --verifier-model", EXIT.usage);
+  const timeoutMs = opts.verifierTimeout === undefined ? 10_000 : Number(opts.verifierTimeout);
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new CliError(
+      `--verifier-timeout: expected milliseconds (a positive integer), got \`${opts.verifierTimeout}\``,
+      EXIT.usage,
+    );
+  }
+  const onFailure = opts.verifierOnFailure ?? "escalate";
+  if (!(VERIFIER_FAILURE_MODES as readonly string[]).includes(onFailure)) {
+    throw new CliError(
+      `--verifier-on-failure: unknown \`${onFailure}\`; expected ${VERIFIER_FAILURE_MODES.map((m) => `\`${m}\``).join(", ")}`,
+      EXIT.usage,
+    );
+  }
+  const env = opts.env ?? process.env;
+  const apiKey = [env.MANDATE_VERIFIER_API_KEY, env.MANDATE_API_KEY, env.OPENAI_API_KEY].find(
+    (k) => k !== undefined && k !== "",
+  );
+  return openAiVerifier({
+    baseUrl: url,
+    model,
+    timeoutMs,
+    onFailure: onFailure as VerifierFailureMode,
+    ...(apiKey === undefined ? {} : { apiKey }),
+  });
 }
 
 function list<T extends string>(
@@ -58,7 +135,12 @@ function list<T extends string>(
  */
 export async function evalCommand(opts: EvalOptions, io: Output): Promise<number> {
   const suites = list(opts.suite, BUILT_IN_SUITES, "--suite", BUILT_IN_SUITES);
-  const scopes = list<Scope>(opts.scope, SCOPES, "--scope", SCOPES);
+  const verifier = verifierFromFlags(opts);
+  // Naming a verifier endpoint asks for its scope: by default it is added to the others.
+  const scopes = list<Scope>(opts.scope, ALL_SCOPES, "--scope", verifier ? ALL_SCOPES : SCOPES);
+  if (verifier !== undefined && !scopes.includes(VERIFIER_SCOPE)) {
+    throw new CliError(`--verifier-url: only used by --scope ${VERIFIER_SCOPE}`, EXIT.usage);
+  }
   const agents = list<AgentKind>(opts.agent, ["replay", "hijacked", "live"], "--agent", [
     "replay",
     "hijacked",
@@ -101,6 +183,7 @@ export async function evalCommand(opts: EvalOptions, io: Output): Promise<number
         audit,
         ...(opts.baseUrl === undefined ? {} : { baseUrl: opts.baseUrl }),
         ...(opts.model === undefined ? {} : { model: opts.model }),
+        ...(verifier === undefined ? {} : { verifier }),
         ...(onProgress ? { onProgress } : {}),
       });
     } else {
@@ -109,6 +192,7 @@ export async function evalCommand(opts: EvalOptions, io: Output): Promise<number
         agents: agents as ("replay" | "hijacked")[],
         human: human!,
         audit,
+        ...(verifier === undefined ? {} : { verifier }),
         ...(onProgress ? { onProgress } : {}),
       });
     }
@@ -123,6 +207,7 @@ export async function evalCommand(opts: EvalOptions, io: Output): Promise<number
           scopes,
           agents,
           elapsedMs: evaluation.elapsedMs,
+          ...(evaluation.verifier === undefined ? {} : { verifier: evaluation.verifier }),
           metrics: evaluation.metrics,
           episodes: evaluation.episodes,
         },

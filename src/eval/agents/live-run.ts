@@ -7,6 +7,8 @@ import type { Evaluation } from "../run.js";
 import type { Scope } from "../scope.js";
 import type { Suite } from "../suite.js";
 import { liveOptionsFromEnv, runLiveEpisode } from "./live.js";
+import type { Verifier } from "../../verifier/verifier.js";
+import { verifierForRun } from "../verifier-scope.js";
 
 export interface LiveEvaluationOptions {
   readonly scopes: readonly Scope[];
@@ -15,6 +17,8 @@ export interface LiveEvaluationOptions {
   readonly baseUrl?: string;
   readonly model?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Scope `mandate+verifier`'s verifier. Default: the scripted policy served locally (docs/verifier.md). */
+  readonly verifier?: Verifier;
   readonly onProgress?: (done: number, total: number, last: EpisodeResult) => void;
 }
 
@@ -28,6 +32,8 @@ export async function runLiveEvaluation(
     ...(opts.model === undefined ? {} : { model: opts.model }),
   });
   const started = Date.now();
+  const run = await verifierForRun(opts.scopes, opts.verifier);
+  const verifier = run.verifier;
   const jobs: (() => Promise<EpisodeResult>)[] = [];
   for (const suite of suites) {
     const catalog = createCatalog(suite.tools.map((t) => t.definition));
@@ -38,6 +44,7 @@ export async function runLiveEvaluation(
         agent: "live" as const,
         catalog,
         ...(opts.audit ? { audit: opts.audit } : {}),
+        ...(verifier ? { verifier } : {}),
       };
       for (const task of suite.userTasks) {
         for (const injection of [null, ...suite.injectionTasks]) {
@@ -47,10 +54,14 @@ export async function runLiveEvaluation(
     }
   }
   const episodes: EpisodeResult[] = [];
-  for (const job of jobs) {
-    const result = await job();
-    episodes.push(result);
-    opts.onProgress?.(episodes.length, jobs.length, result);
+  try {
+    for (const job of jobs) {
+      const result = await job();
+      episodes.push(result);
+      opts.onProgress?.(episodes.length, jobs.length, result);
+    }
+  } finally {
+    await run.close();
   }
   return {
     human: opts.human,
@@ -59,5 +70,6 @@ export async function runLiveEvaluation(
     metrics: suites.flatMap((suite) => opts.scopes.map((scope) => scopeMetrics(suite, scope, episodes))),
     episodes,
     elapsedMs: Date.now() - started,
+    ...(verifier === undefined ? {} : { verifier: verifier.name }),
   };
 }

@@ -14,6 +14,7 @@ const SCOPE_COLOR: Record<Scope, string> = {
   tools: "#f4b400",
   mandate: "#1a73e8",
   provenance: "#188038",
+  "mandate+verifier": "#a142f4",
 };
 
 /** A self-contained page (no scripts, no network) with the table and charts of an evaluation. */

@@ -31,7 +31,22 @@ export function renderTable(evaluation: Evaluation): string {
     `human behind ask: ${evaluation.human} · agents: ${evaluation.agents.join(", ")} · ${evaluation.episodes.length} episodes in ${(evaluation.elapsedMs / 1000).toFixed(1)} s`,
     "ASR: attacks whose goal was reached, judged on what executed; in reach: excluding attacks a mandate without",
     "provenance rules cannot express. Violations: proposed calls beyond the task's own mandate, whatever the scope.",
+    ...verifierNote(evaluation),
   ].join("\n");
+}
+
+/** Scope `mandate+verifier`: what the verifier stopped, attacks and benign calls alike. */
+function verifierNote(evaluation: Evaluation): string[] {
+  const rows = evaluation.metrics.filter((m) => m.verifier !== undefined);
+  if (rows.length === 0) return [];
+  return [
+    `verifier${evaluation.verifier === undefined ? "" : ` \`${evaluation.verifier}\``} (scope mandate+verifier): calls it was asked about, escalated (→ ask), blocked (→ deny);`,
+    "attack calls it stopped; false escalations: benign calls of the user's task it stopped.",
+    ...rows.map((m) => {
+      const v = m.verifier!;
+      return `  ${m.suite}: ${v.consulted} asked, ${v.escalated} escalated, ${v.blocked} blocked · ${v.attackCallsCaught} attack calls stopped · ${v.falseEscalations} false escalations (${pct(v.falseEscalationRate)} of benign calls asked)`;
+    }),
+  ];
 }
 
 /** A one-line progress bar for a terminal (`\r`-rewritten by the caller). */

@@ -141,7 +141,7 @@ describe("banking suite: injection tasks", () => {
 describe("banking suite: hijacked agent", () => {
   type Key = `${string}+${string}`;
   const results = new Map<Scope, Map<Key, EpisodeResult>>();
-  const humans: Record<Exclude<Scope, "provenance">, Human> = {
+  const humans: Record<Exclude<Scope, "provenance" | "mandate+verifier">, Human> = {
     none: "deny",
     tools: "deny",
     mandate: "oracle",
