@@ -223,6 +223,7 @@ export async function main(argv: readonly string[], env: CliEnvironment = {}): P
       "HTTP: each session presents its mandate as an EdDSA token signed by these keys",
     )
     .option("--cedar <policies>", "a Cedar policy set every call must also pass (docs/cedar.md)")
+    .option("--monitors <file>", "runtime monitors: alerts and circuit breakers (docs/monitors.md)")
     .option("--token-issuer <iss>", "the tokens' required issuer")
     .option("--token-audience <aud>", "the tokens' required audience")
     .option("--call-timeout <duration>", "a server's answer time limit (default 60s)")

@@ -9,6 +9,7 @@ import type { Mandate } from "../core/mandate.js";
 import type { Approver } from "../guard/approver.js";
 import type { AuditRecord } from "../guard/audit-record.js";
 import type { DeploymentPolicy } from "../guard/deployment.js";
+import type { GuardMonitor } from "../guard/monitor-hook.js";
 import { createGuard, type Guard, type GuardTimeouts } from "../guard/guard.js";
 import type { AuditLog, BudgetStore } from "../guard/ports.js";
 import { GatewaySession } from "./session.js";
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   readonly approver?: Approver;
   /** A deployment policy outside the mandate language (e.g. Cedar, `mandate/policy`) every call must also pass. */
   readonly deployment?: DeploymentPolicy;
+  /** Runtime monitors shared by every session (alerts, circuit breakers; `mandate/monitor`). */
+  readonly monitors?: GuardMonitor;
   /** Per-session mandates as signed tokens (HTTP only). */
   readonly tokens?: TokenPolicy;
   /** A forwarded request's time limit. Default 60 s. */
@@ -56,6 +59,7 @@ function guardFor(
     // A session's own mandate (from a token) runs within the deployment policy: both must allow each call.
     ...(mandate === opts.mandate ? {} : { bound: compile(opts.mandate, { catalog }) }),
     ...(opts.deployment === undefined ? {} : { deployment: opts.deployment }),
+    ...(opts.monitors === undefined ? {} : { monitors: opts.monitors }),
     audit: opts.audit,
     budgets: opts.budgets,
     session,

@@ -169,3 +169,63 @@ describe("mandate gateway --approve-url", () => {
     }
   });
 });
+
+describe("mandate gateway --monitors", () => {
+  test("two refusals open the session's breaker: a call the mandate allows is then held; a person's reset lets it run", async () => {
+    const log = callLog();
+    const audit = join(dir, "monitored-audit.db");
+    const monitors = join(dir, "monitors.yaml");
+    writeFileSync(
+      monitors,
+      "monitors: 1\nrules:\n  - id: repeated-denials\n    kind: denials\n    count: 2\n    within: 10m\n    breaker: session\n",
+    );
+    const client = new Client({ name: "cli-monitors", version: "1.0.0" });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [
+          BIN,
+          "gateway",
+          "--mandate",
+          mandateFile,
+          "--audit",
+          audit,
+          "--budgets",
+          join(dir, "b3.db"),
+          "--monitors",
+          monitors,
+          "--",
+          process.execPath,
+          SERVER,
+        ],
+        env: { ...(process.env as Record<string, string>), CALL_LOG: log.path },
+        stderr: "ignore",
+      }),
+    );
+    try {
+      const pay = (recipient: string, amount: number) =>
+        client.callTool({ name: "send_money", arguments: { recipient, amount } });
+      expect((await pay(LANDLORD, 10)).isError).toBeFalsy();
+      expect((await pay(ATTACKER, 900)).isError).toBe(true);
+      expect((await pay(ATTACKER, 800)).isError).toBe(true);
+      const held = await pay(LANDLORD, 20); // allowed by the mandate, but the breaker asks and nobody answers
+      expect(held.isError).toBe(true);
+      const listed = await run("monitor", "list", "--db", audit, "--json");
+      const open = JSON.parse(listed.out) as { key: string }[];
+      expect(open).toHaveLength(1);
+      const session = open[0]!.key.replace(/^session:/, "");
+      expect((await run("monitor", "reset", "--session", session, "--by", "ops", "--db", audit)).code).toBe(
+        0,
+      );
+      expect((await pay(LANDLORD, 30)).isError).toBeFalsy();
+      expect(log.calls().map((c) => c.args.amount)).toEqual([10, 30]);
+    } finally {
+      await client.close();
+    }
+    const records = JSON.parse((await run("audit", "list", "--db", audit, "--json")).out) as {
+      tool: string;
+    }[];
+    expect(records.map((r) => r.tool)).toEqual(expect.arrayContaining(["monitor.alert", "monitor.reset"]));
+    expect((await run("audit", "verify", "--db", audit)).code).toBe(0);
+  });
+});

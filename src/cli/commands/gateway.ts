@@ -1,4 +1,7 @@
 import { readFileSync } from "node:fs";
+import type { AuditLog, AuditReader } from "../../guard/ports.js";
+import type { GuardMonitor } from "../../guard/monitor-hook.js";
+import type { MonitorConfig } from "../../monitor/rule.js";
 import type { JWK } from "jose";
 import { parse as parseYaml } from "yaml";
 import type { Approver } from "../../guard/approver.js";
@@ -24,6 +27,8 @@ export interface GatewayCommandOptions {
   readonly approveUrl?: string;
   /** A Cedar policy set every call must also pass (docs/cedar.md). */
   readonly cedar?: string;
+  /** Runtime monitors (docs/monitors.md); breakers live in the SQLite audit file, or in memory. */
+  readonly monitors?: string;
   readonly tokenKeys?: string;
   readonly tokenIssuer?: string;
   readonly tokenAudience?: string;
@@ -89,7 +94,8 @@ export async function gatewayCommand(
     import("../../stores/connect.js"),
   ]);
   // A file path (SQLite) or a shared server's URL; replicas behind a load balancer share postgres:// or redis://.
-  const audit = await openAuditLog(opts.audit ?? process.env.MANDATE_AUDIT_URL ?? DEFAULT_GATEWAY_AUDIT);
+  const auditLocation = opts.audit ?? process.env.MANDATE_AUDIT_URL ?? DEFAULT_GATEWAY_AUDIT;
+  const audit = await openAuditLog(auditLocation);
   const budgets = await openBudgetStore(
     opts.budgets ?? process.env.MANDATE_BUDGETS_URL ?? DEFAULT_GATEWAY_BUDGETS,
   );
@@ -101,8 +107,11 @@ export async function gatewayCommand(
       : (await import("../../policy/cedar.js")).cedarPolicy(readText(opts.cedar, "Cedar policies"), {
           file: opts.cedar,
         });
+  const monitors =
+    opts.monitors === undefined ? undefined : await openMonitors(opts.monitors, audit, auditLocation, log);
   const base = {
     mandate,
+    ...(monitors === undefined ? {} : { monitors }),
     ...(deployment === undefined ? {} : { deployment }),
     upstreams,
     audit,
@@ -292,4 +301,36 @@ function hostPort(listen: string): { host: string; port: number } {
   const port = Number(match[3]);
   if (!(port >= 0 && port <= 65535)) throw new CliError(`--listen: bad port ${match[3]}`, EXIT.usage);
   return { host: match[1] || match[2] || "127.0.0.1", port };
+}
+
+/** The monitors file, with breakers in the gateway's SQLite audit file (so `mandate monitor reset --db` finds them). */
+async function openMonitors(
+  file: string,
+  audit: AuditLog,
+  auditLocation: string,
+  log: (line: string) => void,
+): Promise<GuardMonitor> {
+  const { loadMonitors, createMonitors, notifiersFor, MemoryBreakerStore, MonitorConfigError } =
+    await import("../../monitor/index.js");
+  let config: MonitorConfig;
+  try {
+    config = loadMonitors(readText(file, "monitors"), { file });
+  } catch (error) {
+    if (error instanceof MonitorConfigError) throw new CliError(error.message, EXIT.dataError);
+    throw error;
+  }
+  const onDisk = !/^[a-z][a-z0-9+.-]*:\/\//i.test(auditLocation);
+  const breakers = onDisk
+    ? (await import("../../monitor/sqlite-breaker-store.js")).SqliteBreakerStore.open(auditLocation)
+    : new MemoryBreakerStore();
+  if (!onDisk) log("monitors: breakers are kept in memory (the audit log is not a SQLite file)");
+  const reader = audit as Partial<AuditReader>;
+  return createMonitors({
+    rules: config,
+    audit,
+    ...(typeof reader.entries === "function" ? { reader: audit as AuditLog & AuditReader } : {}),
+    breakers,
+    notifiers: notifiersFor(config.webhooks),
+    onError: (error, stage) => log(`monitors (${stage}): ${error.message}`),
+  });
 }
