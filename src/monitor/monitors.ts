@@ -349,11 +349,10 @@ export function createMonitors(opts: MonitorsOptions): Monitors {
     async reset(target, by) {
       const key =
         "all" in target ? "all" : "session" in target ? `session:${target.session}` : `agent:${target.agent}`;
-      const closed = await store.reset(key);
-      if (opts.audit !== undefined) {
-        await opts.audit.append(resetRecord(key, by, closed, clock()));
-      }
-      return closed;
+      // Written ahead, like every act that lets calls through again: a reset that cannot be audited does not happen.
+      const open = (await store.list()).some((t) => t.key === key);
+      if (opts.audit !== undefined) await opts.audit.append(resetRecord(key, by, open, clock()));
+      return open ? await store.reset(key) : false;
     },
     breakers: async () => store.list(),
     checkChain,

@@ -11,6 +11,9 @@ import type { Mandate } from "../core/mandate.js";
 import type { ChainVerification } from "../guard/audit-chain.js";
 import type { AuditEntry } from "../guard/audit-record.js";
 import type { AuditFilter, AuditLog, AuditReader } from "../guard/ports.js";
+import { ALERT_TOOL } from "../monitor/alert.js";
+import type { BreakerStore } from "../monitor/breaker-store.js";
+import { resetRecord } from "../monitor/monitors.js";
 import { mountAgentApi } from "./agent-api.js";
 import type { ApprovalQueue, Narrowing } from "./approval-queue.js";
 import { APP_CSS, APP_JS } from "./assets.js";
@@ -21,6 +24,7 @@ import { auditOperator } from "./operator-audit.js";
 import { type OperatorSession, type OperatorStore, randomToken, sameSecret } from "./operators.js";
 import { SignInLimiter } from "./rate-limit.js";
 import { REPORT_POLICY, sameOrigin, securityHeaders } from "./security.js";
+import { alertRow, alertsPage, type BreakerView } from "./views/alerts.js";
 import { approvalPage, approvalsPage, type Notice, queueFragment } from "./views/approvals.js";
 import { type AuditQuery, auditPage, auditRecordPage, DELTA_KINDS } from "./views/audit.js";
 import { errorPage, type PageContext } from "./views/layout.js";
@@ -41,6 +45,13 @@ export interface ServeAppOptions {
   readonly audit: AuditLog & AuditReader;
   /** Files whose change means the chain must be verified again (the SQLite file and its WAL). */
   readonly auditFiles?: readonly string[];
+  /**
+   * The monitors' circuit breakers, shown on the Alerts page and reset there by approvers: usually a
+   * `SqliteBreakerStore` on the audit file. `null` or absent: not shown (no store this dashboard can reach).
+   */
+  readonly breakers?: BreakerStore | null;
+  /** Why breakers are not shown, when `breakers` is absent. */
+  readonly breakersUnavailable?: string;
   readonly mandates?: readonly LoadedMandate[];
   readonly reportsDir?: string | null;
   /** The `Host` values accepted (DNS-rebinding protection); `null` accepts any (behind a proxy that checks). */
@@ -351,6 +362,56 @@ export function createServeApp(o: ServeAppOptions): Hono<Env> {
       }
     }),
   );
+
+  // --- alerts and circuit breakers -----------------------------------------------------------------------------
+  const alerts = async (c: Context<Env>, notice: Notice | null, status: 200 | 400 | 403 | 409 = 200) => {
+    let rows: ReturnType<typeof alertRow>[] = [];
+    let error: string | null = null;
+    try {
+      rows = (await o.audit.list({ tool: ALERT_TOOL })).slice(-200).reverse().map(alertRow);
+    } catch {
+      error = "the audit log could not be read";
+    }
+    let breakers: BreakerView;
+    if (o.breakers == null)
+      breakers = { kind: "unavailable", reason: o.breakersUnavailable ?? "no breaker store is configured." };
+    else
+      try {
+        breakers = { kind: "open", trips: await o.breakers.list() };
+      } catch {
+        breakers = { kind: "unavailable", reason: "the breaker store could not be read." };
+      }
+    return render(c, alertsPage(await context(c), rows, breakers, notice, error), status);
+  };
+  app.get("/alerts", async (c) => {
+    // Said only when it holds: a link cannot make the page claim a breaker is closed while it is open.
+    const reset = c.req.query("reset")?.slice(0, 300);
+    const closed = reset !== undefined && o.breakers != null && (await o.breakers.find([reset])) === null;
+    return alerts(c, closed ? { ok: true, text: `Reset the breaker \`${reset}\`.` } : null);
+  });
+  app.post("/alerts/reset", async (c) => {
+    const by = c.get("session").user;
+    const form = await c.req.parseBody();
+    const raw = typeof form["key"] === "string" ? form["key"] : "";
+    const key = /^(all|(session|agent):.{1,256})$/s.test(raw) ? raw : "";
+    const refuse = async (reason: string, status: 400 | 403 | 409) => {
+      await auditOperator(
+        o.audit,
+        { kind: "reset-refused", key: raw.slice(0, 300), by: by.name, reason },
+        clock(),
+      );
+      return alerts(c, { ok: false, text: `Refused: ${reason}` }, status);
+    };
+    if (by.role !== "approver") return refuse(`${by.name} is a viewer and cannot reset breakers`, 403);
+    if (key === "") return refuse("no such breaker", 400);
+    if (o.breakers == null) return refuse("breakers are not available here", 409);
+    if ((await o.breakers.find([key]))?.key !== key) return refuse(`breaker \`${key}\` is not open`, 409);
+    // Written ahead, like an answer: a reset that cannot be recorded is not made. A concurrent reset elsewhere
+    // leaves the breaker closed either way, which is what this record says.
+    await o.audit.append(resetRecord(key, by.name, true, clock()));
+    await o.breakers.reset(key);
+    return c.redirect(`/alerts?reset=${encodeURIComponent(key)}`, 303);
+  });
 
   // --- audit, metrics, mandates, reports --------------------------------------------------------------------------
   app.get("/audit", async (c) => {

@@ -24,6 +24,7 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .
 .args pre,.json{margin:0;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.9em}.scroll{overflow-x:auto}
 .delta{padding-left:1.1rem}.kind{display:inline-block;font-size:.78em;padding:0 .4em;border-radius:4px;background:#eaeef2;text-transform:uppercase;letter-spacing:.03em}
 .kind-provenance{background:#fbefff}.kind-argument{background:#fff1e5}.kind-policy,.kind-tool{background:#ffebe9}
+.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}.severity{font-weight:600}.severity-critical{color:var(--bad)}.severity-warning{color:var(--warn)}.verdict-ask{color:var(--warn)}
 .decide{display:grid;gap:.4rem;margin-top:.75rem;max-width:560px}.narrow{display:flex;flex-wrap:wrap;gap:.35rem .6rem;align-items:center;border:1px solid var(--line);border-radius:6px}
 .buttons{display:flex;gap:.6rem;flex-wrap:wrap;align-items:center}
 button{font:inherit;padding:.45rem 1rem;border-radius:6px;border:1px solid var(--line);background:var(--panel);cursor:pointer;min-height:2.5rem}

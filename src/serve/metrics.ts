@@ -1,4 +1,5 @@
 import type { AuditEntry } from "../guard/audit-record.js";
+import { ALERT_TOOL, RESET_TOOL } from "../monitor/alert.js";
 import { OPERATOR_TOOL_PREFIX } from "./operator-audit.js";
 
 export interface Tally {
@@ -48,7 +49,14 @@ export async function auditMetrics(
   let calls = 0;
   let violations = 0;
   for await (const e of entries) {
-    if (e.event !== "decision" || typeof e.tool !== "string" || e.tool.startsWith(OPERATOR_TOOL_PREFIX))
+    // Operator events and the monitors' alerts and resets are records of the chain, not agents' calls.
+    if (
+      e.event !== "decision" ||
+      typeof e.tool !== "string" ||
+      e.tool.startsWith(OPERATOR_TOOL_PREFIX) ||
+      e.tool === ALERT_TOOL ||
+      e.tool === RESET_TOOL
+    )
       continue;
     const ms = Date.parse(e.time);
     if (!(ms >= fromMs && ms < toMs)) continue;

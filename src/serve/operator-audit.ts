@@ -7,7 +7,10 @@ import type { QueuedApproval } from "./approval-queue.js";
 /** The mandate id the dashboard's own events are filed under. */
 export const SERVE_MANDATE_ID = "mandate-serve";
 
-/** What the dashboard itself records in the audit chain: sign-ins, answers, and refused uses of an answer. */
+/**
+ * What the dashboard itself records in the audit chain: sign-ins, answers, refused uses of an answer and refused
+ * breaker resets (a reset that happens is recorded as `monitor.reset`, like one from the CLI).
+ */
 export type OperatorEvent =
   | {
       readonly kind: "signin";
@@ -37,6 +40,13 @@ export type OperatorEvent =
       readonly agentToken: string;
       readonly presented: { callId: string; tool: string; argsHash: string };
       readonly ok: boolean;
+      readonly reason: string;
+    }
+  | {
+      /** A breaker reset the dashboard refused (a viewer, or a breaker that was not open). */
+      readonly kind: "reset-refused";
+      readonly key: string;
+      readonly by: string;
       readonly reason: string;
     }
   | {
@@ -155,6 +165,22 @@ export function operatorRecord(event: OperatorEvent, now: number): AuditRecord {
         approval: null,
       };
     }
+    case "reset-refused":
+      return {
+        ...base,
+        mandateId: SERVE_MANDATE_ID,
+        subject: event.by,
+        agent: event.key.startsWith("agent:") ? event.key.slice(6) : null,
+        session: event.key.startsWith("session:") ? event.key.slice(8) : null,
+        callId: `reset-${randomUUID()}`,
+        tool: "serve.reset",
+        args: { key: event.key },
+        verdict: "deny",
+        effect: "deny",
+        delta: refusal(event.reason),
+        reason: `breaker reset by ${event.by} refused: ${event.reason}`,
+        approval: null,
+      };
     case "submit-refused":
       return {
         ...base,

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { BreakerStore } from "../../src/monitor/breaker-store.js";
 import { createServeApp } from "../../src/serve/app.js";
 import type { ApprovalQueue } from "../../src/serve/approval-queue.js";
 import { openServeDatabase } from "../../src/serve/database.js";
@@ -32,7 +33,12 @@ export interface TestServer {
  * The approvals queue is the SQLite one in the server's file unless `queue` opens another.
  */
 export async function startTestServer(
-  opts: { grantTtlMs?: number; queue?: () => Promise<ApprovalQueue> } = {},
+  opts: {
+    grantTtlMs?: number;
+    queue?: () => Promise<ApprovalQueue>;
+    /** The breakers the Alerts page shows, opened on the audit file. */
+    breakers?: (auditPath: string) => BreakerStore;
+  } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "mandate-serve-"));
   const db = openServeDatabase(join(dir, "serve.db"));
@@ -57,6 +63,7 @@ export async function startTestServer(
     queue,
     audit,
     auditFiles: [auditPath, `${auditPath}-wal`],
+    ...(opts.breakers === undefined ? {} : { breakers: opts.breakers(auditPath) }),
     mandates: [{ file: mandatePath, mandate: paymentsMandate() }],
     reportsDir: join(dir, "reports"),
     get allowedHosts() {

@@ -59,17 +59,19 @@ export async function monitorResetCommand(opts: MonitorResetOptions, io: Output)
         : breakerKey("agent", null, opts.agent!)!;
   const db = opts.db ?? DEFAULT_MONITOR_DB;
   const store = SqliteBreakerStore.open(db);
-  let closed: boolean;
+  let closed = false;
   try {
-    closed = store.reset(key);
+    // The reset is audited before it takes effect: one that cannot be recorded does not happen.
+    const open = store.list().some((t) => t.key === key);
+    const audit = await SqliteAuditLog.open(db);
+    try {
+      await audit.append(resetRecord(key, by, open, Date.now()));
+    } finally {
+      await audit.close();
+    }
+    if (open) closed = store.reset(key);
   } finally {
     store.close();
-  }
-  const audit = await SqliteAuditLog.open(db);
-  try {
-    await audit.append(resetRecord(key, by, closed, Date.now()));
-  } finally {
-    await audit.close();
   }
   io.out(closed ? `breaker \`${key}\` reset by ${by}` : `breaker \`${key}\` was not open`);
   return closed ? EXIT.ok : EXIT.deny;

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { createServeApp, type LoadedMandate } from "../../serve/app.js";
+import { SqliteBreakerStore } from "../../monitor/sqlite-breaker-store.js";
 import { openServeDatabase } from "../../serve/database.js";
 import { OperatorStore, type Role } from "../../serve/operators.js";
 import { listen, loopbackHosts } from "../../serve/server.js";
@@ -51,13 +52,18 @@ export async function serveCommand(o: ServeCommandOptions, io: Output, stop?: Ab
     io.err("mandate serve: no operator yet; add one with `mandate serve user add NAME --role approver`");
   let audit: OpenedAuditLog | undefined;
   let queue: ApprovalQueue;
+  let breakers: SqliteBreakerStore | null = null;
   try {
     audit = await openAuditLog(auditAt);
+    // The monitors keep their breakers beside a SQLite audit log (docs/monitors.md); there is no shared store
+    // for a PostgreSQL one, so the dashboard shows none rather than a list it cannot vouch for.
+    if (auditKind === "sqlite") breakers = SqliteBreakerStore.open(auditAt);
     queue =
       queueAt === undefined
         ? new SqliteApprovalQueue(db)
         : await (await import("../../serve/postgres-approval-queue.js")).PostgresApprovalQueue.open(queueAt);
   } catch (error) {
+    breakers?.close();
     await audit?.close();
     db.close();
     throw error;
@@ -72,6 +78,9 @@ export async function serveCommand(o: ServeCommandOptions, io: Output, stop?: Ab
     queue,
     audit,
     ...(auditKind === "sqlite" ? { auditFiles: [auditAt, `${auditAt}-wal`] } : {}),
+    breakers,
+    breakersUnavailable:
+      "the audit log is on PostgreSQL; breakers live in each Guard's own store (`mandate monitor list --db FILE`).",
     mandates,
     reportsDir: o.reports ?? null,
     get allowedHosts() {
@@ -98,6 +107,7 @@ export async function serveCommand(o: ServeCommandOptions, io: Output, stop?: Ab
   });
   await server.close();
   await queue.close();
+  breakers?.close();
   await audit.close();
   db.close();
   return EXIT.ok;

@@ -11,6 +11,7 @@ export interface PageContext {
 
 const NAV = [
   ["approvals", "/", "Approvals"],
+  ["alerts", "/alerts", "Alerts"],
   ["audit", "/audit", "Audit log"],
   ["metrics", "/metrics", "Metrics"],
   ["mandates", "/mandates", "Mandates"],
