@@ -1,8 +1,8 @@
-import { createLocalJWKSet, importJWK, type JWK, jwtVerify, SignJWT } from "jose";
+import { importJWK, type JWK, SignJWT } from "jose";
 import { attenuate } from "../core/attenuate.js";
 import { validateMandate } from "../core/load.js";
 import type { Mandate } from "../core/mandate.js";
-import { MANDATE_CLAIM, type TokenPolicy } from "./token.js";
+import { MANDATE_CLAIM, type TokenPolicy, verifiedPayload } from "./token.js";
 
 /**
  * Delegation chains: a sub-agent's mandate token carries its parent's token in the `parent` claim, so whoever
@@ -117,21 +117,9 @@ async function verifyLink(
   tokens: TokenPolicy,
   now: number,
 ): Promise<Link | { reason: string }> {
-  let payload: Record<string, unknown>;
-  try {
-    const jwks = createLocalJWKSet({ keys: [...tokens.keys.keys] });
-    const verified = await jwtVerify(token, jwks, {
-      algorithms: ["EdDSA"],
-      issuer: tokens.issuer,
-      ...(tokens.audience === undefined ? {} : { audience: tokens.audience }),
-      clockTolerance: tokens.clockToleranceSec ?? 30,
-      currentDate: new Date(now),
-      requiredClaims: ["exp", MANDATE_CLAIM],
-    });
-    payload = verified.payload as Record<string, unknown>;
-  } catch (error) {
-    return { reason: `the mandate token is not valid: ${messageOf(error)}` };
-  }
+  const verified = await verifiedPayload(token, tokens, now);
+  if ("reason" in verified) return verified;
+  const payload = verified.payload;
   const parent = payload[PARENT_CLAIM];
   if (parent !== undefined && (typeof parent !== "string" || parent === "")) {
     return { reason: "the `parent` claim is not a token" };

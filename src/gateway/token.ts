@@ -40,24 +40,9 @@ export async function verifyMandateToken(
 ): Promise<TokenCheck> {
   if (token === undefined || token === "")
     return { ok: false, reason: "no mandate token (Authorization: Bearer …)" };
-  let payload: Record<string, unknown>;
-  try {
-    const jwks = createLocalJWKSet({ keys: [...tokens.keys.keys] });
-    const verified = await jwtVerify(token, jwks, {
-      algorithms: ["EdDSA"],
-      issuer: tokens.issuer,
-      ...(tokens.audience === undefined ? {} : { audience: tokens.audience }),
-      clockTolerance: tokens.clockToleranceSec ?? 30,
-      currentDate: new Date(now),
-      requiredClaims: ["exp", MANDATE_CLAIM],
-    });
-    payload = verified.payload as Record<string, unknown>;
-  } catch (error) {
-    return {
-      ok: false,
-      reason: `the mandate token is not valid: ${error instanceof Error ? error.message : String(error)}`,
-    };
-  }
+  const verified = await verifiedPayload(token, tokens, now);
+  if ("reason" in verified) return { ok: false, reason: verified.reason };
+  const payload = verified.payload;
   const checked = validateMandate(payload[MANDATE_CLAIM], { now });
   if (!checked.ok) {
     const first = checked.issues.find((i) => i.severity === "error");
@@ -75,6 +60,33 @@ export async function verifyMandateToken(
     subject: typeof payload.sub === "string" ? payload.sub : null,
     expires: Number(payload.exp) * 1000,
   };
+}
+
+/**
+ * The claims of a token signed (EdDSA) by one of the policy's keys, for its issuer (and audience), unexpired and
+ * carrying a mandate — or why not. Every token check, single or chained, goes through here.
+ */
+export async function verifiedPayload(
+  token: string,
+  tokens: TokenPolicy,
+  now: number,
+): Promise<{ readonly payload: Record<string, unknown> } | { readonly reason: string }> {
+  try {
+    const jwks = createLocalJWKSet({ keys: [...tokens.keys.keys] });
+    const verified = await jwtVerify(token, jwks, {
+      algorithms: ["EdDSA"],
+      issuer: tokens.issuer,
+      ...(tokens.audience === undefined ? {} : { audience: tokens.audience }),
+      clockTolerance: tokens.clockToleranceSec ?? 30,
+      currentDate: new Date(now),
+      requiredClaims: ["exp", MANDATE_CLAIM],
+    });
+    return { payload: verified.payload as Record<string, unknown> };
+  } catch (error) {
+    return {
+      reason: `the mandate token is not valid: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
 }
 
 /**

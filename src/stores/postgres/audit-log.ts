@@ -8,23 +8,10 @@ import {
 } from "../../guard/audit-chain.js";
 import type { AuditEntry, AuditRecord } from "../../guard/audit-record.js";
 import type { AuditFilter, AuditLog, AuditReader } from "../../guard/ports.js";
+import { type DerivedColumns, deriveColumns, FILTER_COLUMN } from "../audit-columns.js";
 import { AUDIT_FILTER_FIELDS, entryTimeMs, resolveAuditFilter } from "../audit-filter.js";
 import { AsyncBatcher, type BatchOutcome } from "./batcher.js";
 import { openPostgres, type PostgresHandle, type PostgresOptions, storeError } from "./database.js";
-
-/** The columns derived from an entry; `verify` checks each against the stored JSON. */
-interface DerivedColumns {
-  seq: number;
-  time_ms: number | null;
-  mandate_id: string;
-  agent: string | null;
-  subject: string | null;
-  session: string | null;
-  tool: string;
-  verdict: string;
-  effect: string;
-  prev_hash: string;
-}
 
 /** A row as the driver returns it: bigint columns arrive as text. */
 interface AuditRow extends Omit<DerivedColumns, "seq" | "time_ms"> {
@@ -33,16 +20,6 @@ interface AuditRow extends Omit<DerivedColumns, "seq" | "time_ms"> {
   record: string;
   hash: string;
 }
-
-const FILTER_COLUMN = {
-  mandateId: "mandate_id",
-  agent: "agent",
-  subject: "subject",
-  session: "session",
-  tool: "tool",
-  verdict: "verdict",
-  effect: "effect",
-} as const satisfies Record<(typeof AUDIT_FILTER_FIELDS)[number], keyof DerivedColumns>;
 
 const TEXT_COLUMNS = [
   "mandate_id",
@@ -256,21 +233,6 @@ export class PostgresAuditLog implements AuditLog, AuditReader {
   #checkOpen(): void {
     if (this.#closed) throw new Error("cannot read: the audit log is closed");
   }
-}
-
-function deriveColumns(entry: AuditEntry): DerivedColumns {
-  return {
-    seq: entry.seq,
-    time_ms: entryTimeMs(entry.time),
-    mandate_id: entry.mandateId,
-    agent: entry.agent,
-    subject: entry.subject,
-    session: entry.session,
-    tool: entry.tool,
-    verdict: entry.verdict,
-    effect: entry.effect,
-    prev_hash: entry.prevHash,
-  };
 }
 
 /** Checks one row: its JSON parses, every column agrees with it, and it continues the chain. */

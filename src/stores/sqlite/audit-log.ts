@@ -9,23 +9,10 @@ import {
 } from "../../guard/audit-chain.js";
 import type { AuditEntry, AuditRecord } from "../../guard/audit-record.js";
 import type { AuditFilter, AuditLog, AuditReader } from "../../guard/ports.js";
+import { type DerivedColumns, deriveColumns, FILTER_COLUMN } from "../audit-columns.js";
 import { AUDIT_FILTER_FIELDS, entryTimeMs, resolveAuditFilter } from "../audit-filter.js";
 import { GroupCommit, type Settled } from "../group-commit.js";
 import { openDatabase, type SqliteOptions } from "./database.js";
-
-/** The columns derived from an entry; `verify` checks each against the stored JSON. */
-interface DerivedColumns {
-  seq: number;
-  time_ms: number | null;
-  mandate_id: string;
-  agent: string | null;
-  subject: string | null;
-  session: string | null;
-  tool: string;
-  verdict: string;
-  effect: string;
-  prev_hash: string;
-}
 
 interface AuditRow extends DerivedColumns {
   record: string;
@@ -33,16 +20,6 @@ interface AuditRow extends DerivedColumns {
 }
 
 type StoredRow = Pick<AuditRow, "seq" | "record" | "hash">;
-
-const FILTER_COLUMN = {
-  mandateId: "mandate_id",
-  agent: "agent",
-  subject: "subject",
-  session: "session",
-  tool: "tool",
-  verdict: "verdict",
-  effect: "effect",
-} as const satisfies Record<(typeof AUDIT_FILTER_FIELDS)[number], keyof DerivedColumns>;
 
 const DERIVED_COLUMNS = [
   "time_ms",
@@ -213,21 +190,6 @@ export class SqliteAuditLog implements AuditLog, AuditReader {
   #checkOpen(): void {
     if (this.#closed) throw new Error("cannot read: the audit log is closed");
   }
-}
-
-function deriveColumns(entry: AuditEntry): DerivedColumns {
-  return {
-    seq: entry.seq,
-    time_ms: entryTimeMs(entry.time),
-    mandate_id: entry.mandateId,
-    agent: entry.agent,
-    subject: entry.subject,
-    session: entry.session,
-    tool: entry.tool,
-    verdict: entry.verdict,
-    effect: entry.effect,
-    prev_hash: entry.prevHash,
-  };
 }
 
 /** Checks one row: its JSON parses, every column agrees with it, and it continues the chain. */
